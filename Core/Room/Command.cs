@@ -1,0 +1,28 @@
+using Chat.Core.Values;
+using LanguageExt;
+
+namespace Chat.Core.Room;
+
+/// What a room is asked. Closed: every case is nested here.
+public abstract record Command
+{
+    private Command() { }
+
+    /// Seed: POST /chat/post. Append a message; <see cref="Poster"/> is answered once it is stored.
+    public sealed record Post(MessageText Text, WaiterId Poster, Option<IdempotencyKey> Key) : Command;
+
+    /// Seed: GET /chat/get/N. A waiter asks for messages from an index on.
+    public sealed record Subscribe(Waiter Waiter) : Command;
+
+    /// The waiter's client hung up: drop it without an answer.
+    public sealed record Reset(Waiter Waiter) : Command;
+
+    /// The waiter's poll time is up (the host's clock): answer "nothing yet".
+    public sealed record Timeout(Waiter Waiter) : Command;
+
+    /// The store has made every message below <see cref="UpTo"/> durable.
+    public sealed record Stored(MessageIndex UpTo) : Command;
+
+    /// The store failed to keep the messages from <see cref="From"/> on: they never happened.
+    public sealed record Failed(MessageIndex From) : Command;
+}

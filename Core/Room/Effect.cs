@@ -1,0 +1,41 @@
+using Chat.Core.Values;
+using LanguageExt;
+
+namespace Chat.Core.Room;
+
+/// What the host must do: data, never a call. Closed: every case is nested here.
+/// Each is also the event that <see cref="Room.Evolve"/> folds into the state.
+public abstract record Effect
+{
+    private Effect() { }
+
+    /// Keep the waiter until it is delivered, expires or goes away (start its timer, watch its socket).
+    public sealed record Hold(Waiter Waiter) : Effect;
+
+    /// Write this message at this index, then answer with <see cref="Command.Stored"/> (or <see cref="Command.Failed"/>).
+    public sealed record Persist(MessageIndex At, MessageText Text, WaiterId Poster, Option<IdempotencyKey> Key) : Effect;
+
+    /// A retried post whose first attempt is still being stored: answer this poster when it is.
+    public sealed record AwaitStore(WaiterId Poster, MessageIndex At) : Effect;
+
+    /// The message at this index is durable and visible from now on.
+    public sealed record Publish(MessageIndex At, MessageText Text) : Effect;
+
+    /// Complete every held waiter of this want with the same messages (the fan-out: encode once, write to all).
+    public sealed record Deliver(Seq<WaiterId> To, Want Want, Seq<MessageText> Texts) : Effect;
+
+    /// Answer one exchange at once.
+    public sealed record Answer(WaiterId To, Reply Reply) : Effect;
+
+    /// The waiter asked for messages older than the room keeps in memory: read them from the store.
+    public sealed record Load(WaiterId To, Want Want) : Effect;
+
+    /// The waiter's poll time is up: answer 204 so its client polls again.
+    public sealed record Expire(Waiter Waiter) : Effect;
+
+    /// The waiter's client is gone: drop it, no answer.
+    public sealed record Forget(Waiter Waiter) : Effect;
+
+    /// The store lost the messages from this index on: the numbering goes back to it.
+    public sealed record Retract(MessageIndex From) : Effect;
+}

@@ -1,0 +1,25 @@
+using Chat.Core.Values;
+using LanguageExt;
+
+namespace Chat.Core.Room;
+
+/// An immediate answer to one exchange. The host renders it for the kind of request it holds.
+public abstract record Reply
+{
+    private Reply() { }
+
+    /// Messages from <see cref="From"/> on (one for a seed poll, up to the limit for a batch).
+    public sealed record Messages(MessageIndex From, Seq<MessageText> Texts) : Reply;
+
+    /// Seed: N > count is 404. <see cref="Next"/> is the room's count, for the problem detail.
+    public sealed record Ahead(MessageIndex Asked, MessageIndex Next) : Reply;
+
+    /// A post is stored at this index.
+    public sealed record Posted(MessageIndex At) : Reply;
+
+    /// The idempotency key was first used for a different message, stored at <see cref="At"/>.
+    public sealed record KeyConflict(MessageIndex At) : Reply;
+
+    /// The store could not keep the post; the client may retry.
+    public sealed record StoreFailed : Reply;
+}

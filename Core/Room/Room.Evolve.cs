@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Diagnostics.Contracts;
+using LanguageExt;
+using static LanguageExt.Prelude;
+
+namespace Chat.Core.Room;
+
+public static partial class Room
+{
+    /// Law (fold): the state after a run is the fold of Evolve over its effects; Decide never changes state.
+    [Pure]
+    public static RoomState Evolve(RoomState state, Effect effect) => effect switch
+    {
+        Effect.Hold e => state with { Waiters = state.Waiters.AddOrUpdate(e.Waiter.Want,
+            set => set.Add(e.Waiter.Id), () => HashSet(e.Waiter.Id)) },
+        Effect.Persist e => Numbered(state, e),
+        Effect.AwaitStore e => state with { Pending = state.Pending.Map(p => p.At == e.At ? p with { Posters = p.Posters.Add(e.Poster) } : p) },
+        Effect.Publish e => Published(state, e),
+        Effect.Deliver e => state with { Waiters = state.Waiters.Remove(e.Want) },
+        Effect.Expire e => Without(state, e.Waiter),
+        Effect.Forget e => Without(state, e.Waiter),
+        Effect.Retract e => Retracted(state, e),
+        Effect.Answer or Effect.Load => state,
+        _ => throw new UnreachableException(),
+    };
+
+    private static RoomState Numbered(RoomState state, Effect.Persist e)
+    {
+        var numbered = state with { Next = e.At.Next, Pending = state.Pending.Add(new PendingPost(e.At, e.Text, Seq1(e.Poster), e.Key)) };
+        return e.Key.Match(key => numbered.Remember(key, new KeyEntry(e.At, e.Text)), () => numbered);
+    }
+
+    private static RoomState Published(RoomState state, Effect.Publish e) =>
+        (state with
+        {
+            Visible = e.At.Next,
+            Pending = state.Pending.Filter(p => p.At != e.At),
+            Recent = state.Recent.Add(e.Text),
+            RecentBytes = state.RecentBytes + e.Text.Bytes,
+        }).TrimWindow();
+
+    private static RoomState Without(RoomState state, Waiter waiter) =>
+        state.Waiters.Find(waiter.Want).Match(
+            Some: set => set.Remove(waiter.Id) is var rest && rest.IsEmpty
+                ? state with { Waiters = state.Waiters.Remove(waiter.Want) }
+                : state with { Waiters = state.Waiters.SetItem(waiter.Want, rest) },
+            None: () => state);
+
+    private static RoomState Retracted(RoomState state, Effect.Retract e)
+    {
+        var lostKeys = state.Pending.Filter(p => p.At >= e.From).Choose(p => p.Key).ToHashSet();
+        return state with
+        {
+            Next = e.From,
+            Pending = state.Pending.Filter(p => p.At < e.From),
+            Keys = lostKeys.Fold(state.Keys, (keys, key) => keys.Remove(key)),
+            KeyOrder = state.KeyOrder.Filter(key => !lostKeys.Contains(key)),
+        };
+    }
+}

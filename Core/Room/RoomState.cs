@@ -1,0 +1,71 @@
+using Chat.Core.Values;
+using LanguageExt;
+
+namespace Chat.Core.Room;
+
+/// A post the room has numbered but the store has not yet made durable.
+public sealed record PendingPost(MessageIndex At, MessageText Text, Seq<WaiterId> Posters, Option<IdempotencyKey> Key);
+
+/// What a retried key refers to.
+public sealed record KeyEntry(MessageIndex At, MessageText Text);
+
+/// One room, immutable. Messages below <see cref="Visible"/> are stored and may be read;
+/// <see cref="Visible"/> to <see cref="Next"/> are numbered and on their way to the store.
+/// Only a window of recent messages is kept here; the store has the rest.
+public sealed record RoomState(
+    RoomLimits Limits,
+    MessageIndex Next,
+    MessageIndex Visible,
+    Seq<PendingPost> Pending,
+    MessageIndex RecentStart,
+    Seq<MessageText> Recent,
+    long RecentBytes,
+    HashMap<Want, HashSet<WaiterId>> Waiters,
+    HashMap<IdempotencyKey, KeyEntry> Keys,
+    Seq<IdempotencyKey> KeyOrder)
+{
+    /// A room with no messages.
+    public static RoomState Initial(RoomLimits limits) =>
+        Restore(limits, MessageIndex.Zero, Seq<MessageText>.Empty, Seq<(IdempotencyKey, KeyEntry)>.Empty);
+
+    /// A room as the store has it after a restart: <paramref name="count"/> messages, the last few of them
+    /// in <paramref name="recent"/> (oldest first), and the idempotency keys still remembered (oldest first).
+    public static RoomState Restore(RoomLimits limits, MessageIndex count, Seq<MessageText> recent, Seq<(IdempotencyKey Key, KeyEntry Entry)> keys)
+    {
+        var recentStart = new MessageIndex(count.Value - recent.Count);
+        var empty = new RoomState(limits, count, count, Seq<PendingPost>.Empty, recentStart, recent, recent.Sum(t => (long)t.Bytes),
+            HashMap<Want, HashSet<WaiterId>>.Empty, HashMap<IdempotencyKey, KeyEntry>.Empty, Seq<IdempotencyKey>.Empty);
+        return keys.Fold(empty.TrimWindow(), (state, k) => state.Remember(k.Key, k.Entry));
+    }
+
+    /// How many exchanges are held, over every want.
+    public int HeldCount => Waiters.Values.Sum(set => set.Count);
+
+    /// The message at <paramref name="at"/> if the window still has it.
+    public Option<MessageText> RecentAt(MessageIndex at) =>
+        at >= RecentStart && at < Visible ? Recent[(int)(at.Value - RecentStart.Value)] : Option<MessageText>.None;
+
+    internal RoomState TrimWindow()
+    {
+        var (start, recent, bytes) = (RecentStart, Recent, RecentBytes);
+        while (!recent.IsEmpty && (recent.Count > Limits.WindowCount || bytes > Limits.WindowBytes))
+        {
+            bytes -= recent.Head.Bytes;
+            recent = recent.Tail;
+            start = start.Next;
+        }
+        return this with { RecentStart = start, Recent = recent, RecentBytes = bytes };
+    }
+
+    internal RoomState Remember(IdempotencyKey key, KeyEntry entry)
+    {
+        if (Limits.KeyCount <= 0) return this;
+        var (keys, order) = (Keys.AddOrUpdate(key, entry), KeyOrder.Add(key));
+        while (order.Count > Limits.KeyCount)
+        {
+            keys = keys.Remove(order.Head);
+            order = order.Tail;
+        }
+        return this with { Keys = keys, KeyOrder = order };
+    }
+}

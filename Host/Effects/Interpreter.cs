@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using Chat.Core.Room;
+using Chat.Core.Values;
+using Chat.Host.Rooms;
+using Chat.Host.Storage;
+
+namespace Chat.Host.Effects;
+
+/// The one switch over <see cref="Effect"/> in the host: each case does what the core decided, and nothing
+/// the core did not decide. It runs on its room's loop and never blocks: a store write is queued, a store read
+/// is left to the handler that asked.
+public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> open, RoomServices services)
+{
+    public void Run(Effect effect)
+    {
+        switch (effect)
+        {
+            case Effect.Hold e: Hold(e.Waiter); break;
+            case Effect.Persist e: services.Writer.Enqueue(new Append(room.Name, e.At, e.Text, e.Key), room); break;
+            case Effect.AwaitStore: break; // the core keeps the poster with the pending post; Publish answers it
+            case Effect.Publish: services.Metrics.Published(); break;
+            case Effect.Deliver e: Deliver(e); break;
+            case Effect.Answer e: Complete(e.To, new Outcome.Replied(e.Reply)); break;
+            case Effect.Load e: Complete(e.To, new Outcome.FromStore(e.Want)); break;
+            case Effect.Expire e: Complete(e.Waiter.Id, Outcome.ExpiredOnce); services.Metrics.Expired(); break;
+            case Effect.Forget e: Complete(e.Waiter.Id, Outcome.GoneOnce); services.Metrics.Disconnected(); break;
+            case Effect.Retract: break; // the core has given the numbers back; its posters were answered
+            default: throw new UnreachableException($"no interpretation for {effect.GetType().Name}");
+        }
+    }
+
+    private void Hold(Waiter waiter)
+    {
+        room.Timeouts.Add(waiter);
+        services.Metrics.Held(+1);
+    }
+
+    /// Seed: `broadcast()`. One outcome for the whole want: encoded once, completed for each waiter.
+    private void Deliver(Effect.Deliver e)
+    {
+        var outcome = new Outcome.Messages(e.Want.At, e.Texts, WasHeld: true);
+        foreach (var id in e.To)
+            if (open.Remove(id, out var exchange)) exchange.TrySetResult(outcome);
+        services.Metrics.Delivered(e.To.Count);
+    }
+
+    private void Complete(WaiterId id, Outcome outcome)
+    {
+        if (outcome is Outcome.Expired or Outcome.Gone) services.Metrics.Held(-1);
+        if (open.Remove(id, out var exchange)) exchange.TrySetResult(outcome is Outcome.Replied { Reply: Reply.Messages m }
+            ? new Outcome.Messages(m.From, m.Texts, WasHeld: false)
+            : outcome);
+    }
+}

@@ -1,0 +1,45 @@
+using Chat.Core.Room;
+using Chat.Core.Values;
+using Chat.Host.Observability;
+using Chat.Host.Options;
+using Chat.Host.Rooms;
+using LanguageExt;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Host.Endpoints;
+
+/// Seed: `POST /post` with form field `message`. Answered only once the message is stored.
+public static class Post
+{
+    public static async Task<IResult> HandleAsync(string room, string prefix, HttpContext http, RoomDirectory rooms, IOptions<ChatOptions> options, ILogger<RoomLoop> log)
+    {
+        var max = options.Value.MaxMessageBytes;
+        var name = RoomName.Parse(room);
+        var key = IdempotencyKey.Parse(http.Request.Headers["Idempotency-Key"].FirstOrDefault());
+        var form = await Form.ReadMessageAsync(http.Request, max);   // the only I/O before the core
+        var post = from n in name
+                   from k in key
+                   from raw in form
+                   from text in MessageText.Parse(raw, max)
+                   from loop in rooms.Find(n)
+                   select (loop, text, k);
+        return await post.MatchAsync(
+            RightAsync: async ok =>
+            {
+                var exchange = Exchange.ForPost();
+                ok.loop.Send(new Command.Post(ok.text, exchange.Id, ok.k), exchange);
+                var outcome = await exchange.Task.ConfigureAwait(false);
+                if (outcome is Outcome.Replied { Reply: Reply.Posted p }) Log.Posted(log, ok.loop.Name.Value, p.At.Value, ok.text.Bytes);
+                return Render(outcome, ok.loop.Name, prefix);
+            },
+            Left: Problems.For);
+    }
+
+    private static IResult Render(Outcome outcome, RoomName room, string prefix) => outcome switch
+    {
+        Outcome.Replied { Reply: Reply.Posted p } => Replies.Posted(room, p.At, $"{prefix}/get/{p.At}"),
+        Outcome.Replied { Reply: Reply.KeyConflict c } => Problems.KeyConflict(c),
+        Outcome.Unavailable u => Problems.Unavailable(u.Why),
+        _ => Problems.StoreFailed(),
+    };
+}

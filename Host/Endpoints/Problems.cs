@@ -1,0 +1,68 @@
+using System.Globalization;
+using Chat.Core;
+using Chat.Core.Room;
+
+namespace Chat.Host.Endpoints;
+
+/// The only place an error's status is chosen. Every answer here is `application/problem+json`
+/// (type, title, status, detail), never cached, with `Retry-After` on 429/503 and `Allow` on 405.
+public static class Problems
+{
+    public static IResult For(Rejection rejection) => rejection switch
+    {
+        Rejection.MissingMessage => Problem(400, "Missing message", "The form has no `message` field."),
+        Rejection.EmptyMessage => Problem(400, "Empty message", "The `message` field is empty."),
+        Rejection.TooLarge r => Problem(413, "Message too large", $"A message may be at most {r.LimitBytes} bytes of UTF-8."),
+        Rejection.NotAForm r => Problem(415, "Not a form", $"Post `message` as application/x-www-form-urlencoded or multipart/form-data, not '{r.ContentType}'."),
+        Rejection.BadForm r => Problem(400, "Unreadable form", r.Detail),
+        Rejection.BadIndex r => Problem(400, "Bad message index", $"'{Clip(r.Raw)}' is not a decimal message index."),
+        Rejection.IndexOutOfRange r => Problem(404, "No such message", $"No room reaches index {Clip(r.Raw)}."),
+        Rejection.BadParameter r => Problem(400, $"Bad parameter '{r.Name}'", r.Detail),
+        Rejection.BadRoom r => Problem(400, "Bad room name", $"'{Clip(r.Raw)}' is not a room name: use 1-64 of A-Z a-z 0-9 _ -."),
+        Rejection.BadIdempotencyKey => Problem(400, "Bad Idempotency-Key", "An Idempotency-Key is 1-200 visible ASCII characters."),
+        Rejection.TooMany r => Problem(r.ServerWide ? 503 : 429, $"Too many {r.What}", $"Too many {r.What}; retry later.", r.RetryAfter),
+        Rejection.Unavailable r => Problem(503, "Unavailable", $"{r.What} is unavailable; retry later.", r.RetryAfter),
+        _ => throw new System.Diagnostics.UnreachableException(),
+    };
+
+    /// Seed: `pos > size` is 404.
+    public static IResult Ahead(Reply.Ahead r) =>
+        Problem(404, "No such message yet", $"Index {r.Asked} is past the next message ({r.Next}); poll {r.Next} instead.");
+
+    public static IResult KeyConflict(Reply.KeyConflict r) =>
+        Problem(422, "Idempotency-Key reused", $"This key was first used for a different message, stored at index {r.At}.");
+
+    public static IResult StoreFailed() => Problem(503, "Not stored", "The message could not be stored; retry.", TimeSpan.FromSeconds(1));
+
+    public static IResult Unavailable(string why) => Problem(503, "Unavailable", why, TimeSpan.FromSeconds(1));
+
+    public static IResult NotFound() => Problem(404, "Not found", "No resource at this path.");
+
+    public static IResult MethodNotAllowed(string allow) => Problem(405, "Method not allowed", $"Use {allow}.", allow: allow);
+
+    private static IResult Problem(int status, string title, string detail, TimeSpan? retryAfter = null, string? allow = null) =>
+        new ProblemResult(new Microsoft.AspNetCore.Mvc.ProblemDetails
+        {
+            Type = $"https://httpstatuses.io/{status}",
+            Title = title,
+            Status = status,
+            Detail = detail,
+        }, retryAfter, allow);
+
+    private static string Clip(string raw) => raw.Length <= 40 ? raw : raw[..40] + "…";
+
+    private sealed class ProblemResult(Microsoft.AspNetCore.Mvc.ProblemDetails problem, TimeSpan? retryAfter, string? allow) : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            var headers = http.Response.Headers;
+            headers.CacheControl = "no-store";
+            if (retryAfter is { } wait) headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            if (allow is not null) headers.Allow = allow;
+            Observability.Log.Rejected(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Chat.Rejections"),
+                http.Request.Method, http.Request.Path, problem.Status ?? 0, problem.Title ?? "");
+            http.RequestServices.GetRequiredService<Observability.ChatMetrics>().Rejected(problem.Title ?? "");
+            return Results.Problem(problem).ExecuteAsync(http);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+namespace Chat.Host.Observability;
+
+/// Every event the service logs, one named and numbered method each. No message text above Debug.
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Error, "Room {Room} failed on {Command}; its exchange was answered 503")]
+    public static partial void RoomStepFailed(ILogger log, Exception error, string room, string command);
+
+    [LoggerMessage(2, LogLevel.Error, "Store failed to commit {Count} posts; they were answered 503")]
+    public static partial void StoreWriteFailed(ILogger log, Exception error, int count);
+
+    [LoggerMessage(3, LogLevel.Error, "Room {Room} could not be restored from the store")]
+    public static partial void RoomRestoreFailed(ILogger log, Exception error, string room);
+
+    [LoggerMessage(4, LogLevel.Information, "Posted {Room}/{Index} ({Bytes} bytes)")]
+    public static partial void Posted(ILogger log, string room, long index, int bytes);
+
+    [LoggerMessage(5, LogLevel.Information, "Rejected {Method} {Path}: {Status} {Reason}")]
+    public static partial void Rejected(ILogger log, string method, string path, int status, string reason);
+
+    [LoggerMessage(6, LogLevel.Information, "Shutting down: answering {Held} held polls")]
+    public static partial void ShuttingDown(ILogger log, int held);
+}

@@ -1,0 +1,41 @@
+using System.ComponentModel.DataAnnotations;
+using Chat.Core.Room;
+
+namespace Chat.Host.Options;
+
+/// The `Chat` section: protocol timing and limits. Bound from appsettings.json, `Chat__X` environment
+/// variables and `--Chat:X=` arguments; validated at start, so a bad value stops the process with its name.
+public sealed class ChatOptions
+{
+    public const string Section = "Chat";
+
+    /// How long a poll is held before it is answered 204 (the seed's client re-polls at once).
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan PollTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// The largest message, in UTF-8 bytes; a larger one is 413.
+    [Range(1, 16 * 1024 * 1024)]
+    public int MaxMessageBytes { get; set; } = 64 * 1024;
+
+    /// Recent messages per room kept in memory (older ones are read from the store).
+    [Range(1, 1_000_000)]
+    public int WindowCount { get; set; } = 1024;
+
+    /// …and their total UTF-8 size per room.
+    [Range(1024, long.MaxValue)]
+    public long WindowBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// Idempotency keys remembered per room (the most recent ones; older retries post anew).
+    [Range(0, 10_000_000)]
+    public int IdempotencyKeys { get; set; } = 10_000;
+
+    /// Most messages a batch answer may carry.
+    [Range(1, 10_000)]
+    public int MaxBatch { get; set; } = 1000;
+
+    /// Rooms that may exist at once; past it a new room is 503.
+    [Range(1, 1_000_000)]
+    public int MaxRooms { get; set; } = 10_000;
+
+    public RoomLimits RoomLimits => new(WindowCount, WindowBytes, IdempotencyKeys);
+}

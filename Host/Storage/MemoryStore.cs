@@ -1,0 +1,53 @@
+using Chat.Core.Room;
+using Chat.Core.Values;
+using LanguageExt;
+using static LanguageExt.Prelude;
+
+namespace Chat.Host.Storage;
+
+/// Everything in process memory: gone on exit. For tests and for measuring what durability costs.
+public sealed class MemoryStore : IMessageStore
+{
+    private readonly Lock _gate = new();
+    private readonly SortedDictionary<string, List<(MessageText Text, Option<IdempotencyKey> Key)>> _rooms = new(StringComparer.Ordinal);
+
+    public RoomState Restore(RoomName room, RoomLimits limits)
+    {
+        lock (_gate)
+        {
+            if (!_rooms.TryGetValue(room.Value, out var log)) return RoomState.Initial(limits);
+            var recent = log.Skip(Math.Max(0, log.Count - limits.WindowCount)).Select(m => m.Text).ToSeq().Strict();
+            var keys = log.Select((m, i) => (m, i)).Where(x => x.m.Key.IsSome).TakeLast(limits.KeyCount)
+                .Select(x => ((IdempotencyKey)x.m.Key, new KeyEntry(new MessageIndex(x.i), x.m.Text))).ToSeq().Strict();
+            return RoomState.Restore(limits, new MessageIndex(log.Count), recent, keys);
+        }
+    }
+
+    public void Write(IReadOnlyList<Append> batch)
+    {
+        lock (_gate)
+            foreach (var append in batch)
+            {
+                if (!_rooms.TryGetValue(append.Room.Value, out var log)) _rooms[append.Room.Value] = log = [];
+                if (append.At.Value != log.Count) throw new InvalidOperationException($"room {append.Room} expects {log.Count}, got {append.At}");
+                log.Add((append.Text, append.Key));
+            }
+    }
+
+    public Seq<MessageText> Read(RoomName room, MessageIndex from, int limit)
+    {
+        lock (_gate)
+            return _rooms.TryGetValue(room.Value, out var log)
+                ? log.Skip((int)Math.Min(from.Value, int.MaxValue)).Take(limit).Select(m => m.Text).ToSeq().Strict()
+                : Seq<MessageText>();
+    }
+
+    public Seq<(RoomName Room, MessageIndex Next)> Rooms(string after, int limit)
+    {
+        lock (_gate)
+            return _rooms.Where(r => string.CompareOrdinal(r.Key, after) > 0).Take(limit)
+                .Select(r => ((RoomName)RoomName.Parse(r.Key).IfLeft(RoomName.Default), new MessageIndex(r.Value.Count))).ToSeq().Strict();
+    }
+
+    public void Dispose() { }
+}

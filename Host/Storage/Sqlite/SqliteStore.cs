@@ -1,0 +1,148 @@
+using Chat.Core.Room;
+using Chat.Core.Values;
+using Chat.Host.Options;
+using LanguageExt;
+using Microsoft.Data.Sqlite;
+using static LanguageExt.Prelude;
+
+namespace Chat.Host.Storage.Sqlite;
+
+/// The embedded default: one SQLite file in WAL mode. One connection writes (the store writer's thread, a
+/// transaction per batch); reads open pooled connections of their own, which WAL lets run beside the writer.
+public sealed class SqliteStore : IMessageStore
+{
+    private readonly FileStream _lock;
+    private readonly SqliteConnection _writer;
+    private readonly SqliteCommand _insert;
+    private readonly string _readConnection;
+
+    public SqliteStore(StoreOptions options)
+    {
+        var path = System.IO.Path.GetFullPath(options.Path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        _lock = TakeLock(path);
+        try
+        {
+            _writer = Open(path, options.Synchronous);
+            _insert = _writer.CreateCommand();
+            _insert.CommandText = "INSERT INTO messages (room, idx, text, idem_key) VALUES ($room, $idx, $text, $key)";
+            foreach (var name in new[] { "$room", "$idx", "$text", "$key" }) _insert.Parameters.Add(new SqliteParameter(name, null));
+            _readConnection = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly }.ToString();
+        }
+        catch
+        {
+            _lock.Dispose();
+            throw;
+        }
+    }
+
+    /// One process per file: a second one would number messages the first one also numbers.
+    private static FileStream TakeLock(string path)
+    {
+        try
+        {
+            return new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new StoreStartException($"store: {path} is in use by another process (lock {path}.lock is held)", e);
+        }
+    }
+
+    private static SqliteConnection Open(string path, Durability durability)
+    {
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+        try
+        {
+            db.Open();
+            using (var pragma = db.CreateCommand())
+            {
+                pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={durability.ToString().ToUpperInvariant()}; PRAGMA busy_timeout=2000;";
+                pragma.ExecuteNonQuery();
+            }
+            Schema.Migrate(db, path);
+            return db;
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is 26 or 11)
+        {
+            db.Dispose();
+            throw new StoreStartException($"store: {path} is not a SQLite database (or is corrupt); refusing to start", e);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is 5 or 6)
+        {
+            db.Dispose();
+            throw new StoreStartException($"store: {path} is locked by another process", e);
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    public RoomState Restore(RoomName room, RoomLimits limits)
+    {
+        using var db = OpenRead();
+        var count = Query(db, "SELECT coalesce(max(idx) + 1, 0) FROM messages WHERE room = $room", r => r.GetInt64(0), ("$room", room.Value)).Head;
+        var recent = Query(db, "SELECT text FROM messages WHERE room = $room AND idx >= $from ORDER BY idx",
+            r => MessageText.FromStore(r.GetString(0)), ("$room", room.Value), ("$from", count - limits.WindowCount));
+        var keys = Query(db, "SELECT idem_key, idx, text FROM messages WHERE room = $room AND idem_key IS NOT NULL ORDER BY idx DESC LIMIT $n",
+            r => (IdempotencyKey.FromStore(r.GetString(0)), new KeyEntry(new MessageIndex(r.GetInt64(1)), MessageText.FromStore(r.GetString(2)))),
+            ("$room", room.Value), ("$n", limits.KeyCount)).Rev();
+        return RoomState.Restore(limits, new MessageIndex(count), recent, keys);
+    }
+
+    public void Write(IReadOnlyList<Append> batch)
+    {
+        using var tx = _writer.BeginTransaction();
+        _insert.Transaction = tx;
+        foreach (var append in batch)
+        {
+            _insert.Parameters[0].Value = append.Room.Value;
+            _insert.Parameters[1].Value = append.At.Value;
+            _insert.Parameters[2].Value = append.Text.Value;
+            _insert.Parameters[3].Value = append.Key.Match(k => (object)k.Value, () => DBNull.Value);
+            _insert.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
+    public Seq<MessageText> Read(RoomName room, MessageIndex from, int limit)
+    {
+        using var db = OpenRead();
+        return Query(db, "SELECT text FROM messages WHERE room = $room AND idx >= $from ORDER BY idx LIMIT $n",
+            r => MessageText.FromStore(r.GetString(0)), ("$room", room.Value), ("$from", from.Value), ("$n", limit));
+    }
+
+    public Seq<(RoomName Room, MessageIndex Next)> Rooms(string after, int limit)
+    {
+        using var db = OpenRead();
+        return Query(db, "SELECT room, max(idx) + 1 FROM messages WHERE room > $after GROUP BY room ORDER BY room LIMIT $n",
+            r => (RoomName.Parse(r.GetString(0)).IfLeft(RoomName.Default), new MessageIndex(r.GetInt64(1))), ("$after", after), ("$n", limit));
+    }
+
+    private SqliteConnection OpenRead()
+    {
+        var db = new SqliteConnection(_readConnection);
+        db.Open();
+        return db;
+    }
+
+    private static Seq<T> Query<T>(SqliteConnection db, string sql, Func<SqliteDataReader, T> row, params (string Name, object Value)[] args)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value);
+        using var reader = cmd.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read()) rows.Add(row(reader));
+        return toSeq(rows);
+    }
+
+    public void Dispose()
+    {
+        _insert.Dispose();
+        _writer.Dispose();
+        _lock.Dispose();
+    }
+}
