@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace Chat.Specs.Http;
+
+/// Small conveniences for talking to the service the way its clients do.
+public static class Wire
+{
+    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
+
+    public static Task<HttpResponseMessage> PostAsync(this HttpClient client, string message, string path = "/chat/post") =>
+        client.PostAsync(path, new FormUrlEncodedContent([new("message", message)])).WaitAsync(Bound);
+
+    public static Task<HttpResponseMessage> PostMultipartAsync(this HttpClient client, string message, string path = "/chat/post")
+    {
+        var form = new MultipartFormDataContent { { new StringContent(message, System.Text.Encoding.UTF8), "message" } };
+        return client.PostAsync(path, form).WaitAsync(Bound);
+    }
+
+    public static async Task<(HttpStatusCode Status, string Body)> GetTextAsync(this HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(path).WaitAsync(Bound);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// Waits until the room holds <paramref name="count"/> polls (read from the room's status), bounded.
+    public static async Task UntilHeldAsync(this HttpClient client, int count, string room = "chat")
+    {
+        var deadline = DateTime.UtcNow + Bound;
+        while (true)
+        {
+            var status = await client.GetFromJsonAsync<RoomStatus>($"/rooms/{room}").WaitAsync(Bound);
+            if (status!.Held == count) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"room {room} holds {status.Held} polls, expected {count}");
+            await Task.Delay(20);
+        }
+    }
+
+    public static Task<T?> GetFromJsonAsync<T>(this HttpClient client, string path) =>
+        System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<T>(client, path);
+
+    public static string? Single(this HttpHeaders headers, string name) =>
+        headers.TryGetValues(name, out var values) ? string.Join(", ", values) : null;
+
+    public sealed record RoomStatus(string Room, long Next, int Held);
+}
