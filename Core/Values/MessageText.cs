@@ -14,9 +14,8 @@ public sealed record MessageText
     /// Size in UTF-8 bytes: what the store keeps and the wire carries.
     public int Bytes { get; }
 
-    public static Either<Rejection, MessageText> Parse(string? raw, long maxBytes)
+    public static Either<Rejection, MessageText> Parse(string raw, long maxBytes)
     {
-        if (raw is null) return new Rejection.MissingMessage();
         if (raw.Length == 0) return new Rejection.EmptyMessage();
         var bytes = Encoding.UTF8.GetByteCount(raw);
         return bytes > maxBytes ? new Rejection.TooLarge(maxBytes) : new MessageText(raw, bytes);

@@ -17,8 +17,8 @@ public static class Form
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// Right: the field's text, or null when the form has no `message` field.
-    public static async Task<Either<Rejection, string?>> ReadMessageAsync(HttpRequest request, int maxMessageBytes)
+    /// Right: the field's text; a form without a `message` field is a rejection.
+    public static async Task<Either<Rejection, string>> ReadMessageAsync(HttpRequest request, int maxMessageBytes)
     {
         // Percent-encoding can triple a message; multipart adds headers and boundaries.
         var bodyLimit = 3L * maxMessageBytes + 16 * 1024;
@@ -43,7 +43,7 @@ public static class Form
         }
     }
 
-    private static async Task<Either<Rejection, string?>> ReadUrlEncodedAsync(PipeReader body, long bodyLimit, int maxMessageBytes)
+    private static async Task<Either<Rejection, string>> ReadUrlEncodedAsync(PipeReader body, long bodyLimit, int maxMessageBytes)
     {
         while (true)
         {
@@ -59,7 +59,7 @@ public static class Form
         }
     }
 
-    private static async Task<Either<Rejection, string?>> ReadMultipartAsync(HttpRequest request, MediaTypeHeaderValue type, long bodyLimit, int maxMessageBytes)
+    private static async Task<Either<Rejection, string>> ReadMultipartAsync(HttpRequest request, MediaTypeHeaderValue type, long bodyLimit, int maxMessageBytes)
     {
         var boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value;
         if (string.IsNullOrEmpty(boundary)) return new Rejection.BadForm("multipart/form-data without a boundary.");
@@ -83,13 +83,13 @@ public static class Form
             }
             message = StrictUtf8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
         }
-        return message;
+        return message is null ? new Rejection.MissingMessage() : message;
     }
 
     /// application/x-www-form-urlencoded, decoded strictly: `+` is a space, `%XX` a byte, and the bytes UTF-8.
     internal static class UrlEncoded
     {
-        public static Either<Rejection, string?> Message(ReadOnlySpan<byte> form)
+        public static Either<Rejection, string> Message(ReadOnlySpan<byte> form)
         {
             foreach (var pair in form.Split((byte)'&'))
             {
@@ -97,9 +97,9 @@ public static class Form
                 var eq = field.IndexOf((byte)'=');
                 var name = eq < 0 ? field : field[..eq];
                 if (!Decode(name).Match(n => n == "message", _ => false)) continue;
-                return Decode(eq < 0 ? [] : field[(eq + 1)..]).Map(text => (string?)text);
+                return Decode(eq < 0 ? [] : field[(eq + 1)..]);
             }
-            return (string?)null;
+            return new Rejection.MissingMessage();
         }
 
         private static Either<Rejection, string> Decode(ReadOnlySpan<byte> encoded)
