@@ -58,7 +58,7 @@ public static partial class Room
         if (at >= state.Visible) return Seq1<Effect>(new Effect.Hold(waiter));
         var limit = (int)Math.Min(waiter.Want.Limit, state.Visible.Value - at.Value);
         return at >= state.RecentStart
-            ? Seq1<Effect>(new Effect.Answer(id, new Reply.Messages(at, state.Recent.Skip((int)(at.Value - state.RecentStart.Value)).Take(limit))))
+            ? Seq1<Effect>(new Effect.Answer(id, new Reply.Messages(at, toSeq(state.Recent.Skip((int)(at.Value - state.RecentStart.Value)).Take(limit)).Strict())))
             : Seq1<Effect>(new Effect.Load(id, waiter.Want with { Limit = limit }));
     }
 
@@ -66,7 +66,7 @@ public static partial class Room
     /// then complete every waiter whose index it reaches, each want with one Deliver.
     private static Seq<Effect> Release(RoomState state, MessageIndex upTo)
     {
-        var released = state.Pending.TakeWhile(p => p.At < upTo);
+        var released = toSeq(state.Pending.TakeWhile(p => p.At < upTo)).Strict();
         if (released.IsEmpty) return Empty;
         var visible = released.Last.At.Next;
         var published = released.Bind(p =>
@@ -76,9 +76,9 @@ public static partial class Room
             .Filter((want, _) => want.At < visible)
             .AsEnumerable()
             .OrderBy(kv => kv.Key.At).ThenBy(kv => kv.Key.Limit)
-            .Select(kv => (Effect)new Effect.Deliver(kv.Value.ToSeq(), kv.Key,
+            .Select(kv => (Effect)new Effect.Deliver(kv.Value.ToSeq().Strict(), kv.Key,
                 texts.Skip((int)(kv.Key.At.Value - state.Visible.Value)).Take(Math.Min(kv.Key.Limit, (int)(visible.Value - kv.Key.At.Value)))))
-            .ToSeq();
+            .ToSeq().Strict();
         return published + delivered;
     }
 
@@ -88,7 +88,7 @@ public static partial class Room
     private static Seq<Effect> Retract(RoomState state, MessageIndex from)
     {
         if (from < state.Visible || from >= state.Next) return Empty;
-        var lost = state.Pending.Filter(p => p.At >= from);
+        var lost = toSeq(state.Pending.Filter(p => p.At >= from)).Strict();
         return Seq1<Effect>(new Effect.Retract(from))
             + lost.Bind(p => p.Posters.Map(poster => (Effect)new Effect.Answer(poster, new Reply.StoreFailed())));
     }

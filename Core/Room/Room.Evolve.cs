@@ -34,7 +34,7 @@ public static partial class Room
         (state with
         {
             Visible = e.At.Next,
-            Pending = state.Pending.Filter(p => p.At != e.At),
+            Pending = state.Pending.Count > 0 && state.Pending[0].At == e.At ? state.Pending.RemoveAt(0) : state.Pending.Filter(p => p.At != e.At),
             Recent = state.Recent.Add(e.Text),
             RecentBytes = state.RecentBytes + e.Text.Bytes,
         }).TrimWindow();

@@ -12,17 +12,20 @@ public sealed record KeyEntry(MessageIndex At, MessageText Text);
 /// One room, immutable. Messages below <see cref="Visible"/> are stored and may be read;
 /// <see cref="Visible"/> to <see cref="Next"/> are numbered and on their way to the store.
 /// Only a window of recent messages is kept here; the store has the rest.
+/// Sliding sequences are <see cref="Lst{A}"/> (a balanced tree): a <see cref="Seq{A}"/>
+/// sliding by Add and Tail keeps every dropped item reachable in its backing array (measured: 87 MB after
+/// 200,000 messages of a 1,024-message window, against 0.5 MB with Lst).
 public sealed record RoomState(
     RoomLimits Limits,
     MessageIndex Next,
     MessageIndex Visible,
-    Seq<PendingPost> Pending,
+    Lst<PendingPost> Pending,
     MessageIndex RecentStart,
-    Seq<MessageText> Recent,
+    Lst<MessageText> Recent,
     long RecentBytes,
     HashMap<Want, HashSet<WaiterId>> Waiters,
     HashMap<IdempotencyKey, KeyEntry> Keys,
-    Seq<IdempotencyKey> KeyOrder)
+    Lst<IdempotencyKey> KeyOrder)
 {
     /// A room with no messages.
     public static RoomState Initial(RoomLimits limits) =>
@@ -33,8 +36,8 @@ public sealed record RoomState(
     public static RoomState Restore(RoomLimits limits, MessageIndex count, Seq<MessageText> recent, Seq<(IdempotencyKey Key, KeyEntry Entry)> keys)
     {
         var recentStart = new MessageIndex(count.Value - recent.Count);
-        var empty = new RoomState(limits, count, count, Seq<PendingPost>.Empty, recentStart, recent, recent.Sum(t => (long)t.Bytes),
-            HashMap<Want, HashSet<WaiterId>>.Empty, HashMap<IdempotencyKey, KeyEntry>.Empty, Seq<IdempotencyKey>.Empty);
+        var empty = new RoomState(limits, count, count, Lst<PendingPost>.Empty, recentStart, new Lst<MessageText>(recent), recent.Sum(t => (long)t.Bytes),
+            HashMap<Want, HashSet<WaiterId>>.Empty, HashMap<IdempotencyKey, KeyEntry>.Empty, Lst<IdempotencyKey>.Empty);
         return keys.Fold(empty.TrimWindow(), (state, k) => state.Remember(k.Key, k.Entry));
     }
 
@@ -48,10 +51,10 @@ public sealed record RoomState(
     internal RoomState TrimWindow()
     {
         var (start, recent, bytes) = (RecentStart, Recent, RecentBytes);
-        while (!recent.IsEmpty && (recent.Count > Limits.WindowCount || bytes > Limits.WindowBytes))
+        while (recent.Count > 0 && (recent.Count > Limits.WindowCount || bytes > Limits.WindowBytes))
         {
-            bytes -= recent.Head.Bytes;
-            recent = recent.Tail;
+            bytes -= recent[0].Bytes;
+            recent = recent.RemoveAt(0);
             start = start.Next;
         }
         return this with { RecentStart = start, Recent = recent, RecentBytes = bytes };
@@ -63,8 +66,8 @@ public sealed record RoomState(
         var (keys, order) = (Keys.AddOrUpdate(key, entry), KeyOrder.Add(key));
         while (order.Count > Limits.KeyCount)
         {
-            keys = keys.Remove(order.Head);
-            order = order.Tail;
+            keys = keys.Remove(order[0]);
+            order = order.RemoveAt(0);
         }
         return this with { Keys = keys, KeyOrder = order };
     }

@@ -19,9 +19,18 @@ public sealed class ChatServer : IAsyncDisposable
     public string DatabasePath => Path.Combine(Folder, "chat.db");
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ChatServer> StartAsync(params string[] settings)
+    public static Task<ChatServer> StartAsync(params string[] settings) =>
+        StartInAsync(Directory.CreateTempSubdirectory("chat-spec-").FullName, settings);
+
+    /// Stops this server and starts a new one on the same SQLite file (a clean restart).
+    public async Task<ChatServer> RestartAsync(params string[] settings)
     {
-        var folder = Directory.CreateTempSubdirectory("chat-spec-").FullName;
+        await StopAsync();
+        return await StartInAsync(Folder, settings);
+    }
+
+    private static async Task<ChatServer> StartInAsync(string folder, string[] settings)
+    {
         string[] args =
         [
             "--urls", "http://127.0.0.1:0",
@@ -38,10 +47,21 @@ public sealed class ChatServer : IAsyncDisposable
     public HttpClient Client(TimeSpan? timeout = null) =>
         new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) }) { BaseAddress = Address, Timeout = timeout ?? TimeSpan.FromSeconds(30) };
 
-    public async ValueTask DisposeAsync()
+    private bool _stopped;
+
+    private async Task StopAsync()
     {
+        if (_stopped) return;
+        _stopped = true;
         await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
         await _app.DisposeAsync();
-        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
+    }
+
+    /// Stops the server; the folder goes with the last server that used it (a restarted one keeps it).
+    public async ValueTask DisposeAsync()
+    {
+        var owned = !_stopped;
+        await StopAsync();
+        if (owned) try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
     }
 }

@@ -19,7 +19,14 @@ public sealed class SqliteStore : IMessageStore
     public SqliteStore(StoreOptions options)
     {
         var path = System.IO.Path.GetFullPath(options.Path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        try
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StoreStartException($"store: cannot create {path}: the folder cannot be made", e);
+        }
         _lock = TakeLock(path);
         try
         {
@@ -72,6 +79,11 @@ public sealed class SqliteStore : IMessageStore
         {
             db.Dispose();
             throw new StoreStartException($"store: {path} is locked by another process", e);
+        }
+        catch (SqliteException e)
+        {
+            db.Dispose();
+            throw new StoreStartException($"store: cannot open {path}: {e.Message}", e);
         }
         catch
         {
