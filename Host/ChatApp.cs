@@ -23,6 +23,7 @@ public static class ChatApp
         builder.Services.AddOptions<ChatOptions>().Bind(builder.Configuration.GetSection(ChatOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<StoreOptions>().Bind(builder.Configuration.GetSection(StoreOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
         builder.Services.AddMetrics();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ChatMetrics>();
@@ -44,6 +45,7 @@ public static class ChatApp
         app.UseStatusCodePages();
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        app.MapOpenApi(); // /openapi/v1.json
         app.MapChat();
         return app;
     }

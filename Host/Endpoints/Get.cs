@@ -19,13 +19,13 @@ public static class Get
             RightAsync: ok => PollAsync(ok.loop, Want.One(ok.index), http, rooms.Stopping),
             Left: Problems.For);
         async Task<IResult> PollAsync(RoomLoop loop, Want want, HttpContext http, bool stopping) =>
-            Render(await Poll.AskAsync(loop, want, http.RequestAborted, stopping), loop.Name, store);
+            await RenderAsync(await Poll.AskAsync(loop, want, http.RequestAborted, stopping), loop.Name, store);
     }
 
-    private static IResult Render(Outcome outcome, RoomName room, IMessageStore store) => outcome switch
+    private static async Task<IResult> RenderAsync(Outcome outcome, RoomName room, IMessageStore store) => outcome switch
     {
         Outcome.Messages m => Replies.Message(m),
-        Outcome.FromStore f => Loaded(store.Read(room, f.Want.At, 1), f.Want.At),
+        Outcome.FromStore f => Loaded(await store.ReadAsync(room, f.Want), f.Want.At),
         Outcome.Replied { Reply: Reply.Ahead a } => Problems.Ahead(a),
         Outcome.Expired => Replies.Expired(),
         Outcome.Unavailable u => Problems.Unavailable(u.Why),

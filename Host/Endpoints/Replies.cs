@@ -2,7 +2,6 @@ using System.Text.Json;
 using Chat.Core.Room;
 using Chat.Core.Values;
 using Chat.Host.Rooms;
-using Microsoft.Net.Http.Headers;
 
 namespace Chat.Host.Endpoints;
 
@@ -20,7 +19,19 @@ public static class Replies
     public static IResult Posted(RoomName room, MessageIndex at, string getPath) =>
         new PostedResult(room, at, getPath);
 
+    /// JSON that describes a room now (a page at its end, its status): never cached.
+    public static IResult Json<T>(T value) => new NoStore(Results.Json(value, Endpoints.Json.Options));
+
     private static readonly IResult NoContent = new NoContentResult();
+
+    private sealed class NoStore(IResult inner) : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            http.Response.Headers.CacheControl = Headers.NoStore;
+            return inner.ExecuteAsync(http);
+        }
+    }
 
     private sealed record MessageResult(MessageIndex At, byte[] Utf8, bool Cacheable) : IResult
     {
@@ -66,15 +77,19 @@ public static class Replies
             response.Headers.Location = GetPath;
             response.Headers.CacheControl = Headers.NoStore;
             response.ContentType = "application/json; charset=utf-8";
-            return response.WriteAsync(JsonSerializer.Serialize(new PostedBody(Room.Value, At.Value), Json.Options));
+            return response.WriteAsync(JsonSerializer.Serialize(new PostedBody(Room.Value, At.Value), Endpoints.Json.Options));
         }
     }
 
-    private sealed record PostedBody(string Room, long Index);
+    public sealed record PostedBody(string Room, long Index);
 }
 
-/// JSON as the API speaks it: camelCase, no indentation.
+/// JSON as the API speaks it: camelCase, no indentation, letters of every script as themselves
+/// (HTML-significant characters stay escaped, so a page that misuses innerHTML still gets no markup).
 public static class Json
 {
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All),
+    };
 }

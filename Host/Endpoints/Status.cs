@@ -13,5 +13,5 @@ public static class Status
         (from name in RoomName.Parse(room)
          from loop in rooms.Find(name)
          select loop.State is var s ? new RoomStatus(name.Value, s.Visible.Value, s.HeldCount) : null)
-        .Match(Right: status => Results.Json(status, Json.Options), Left: Problems.For);
+        .Match(Right: Replies.Json, Left: Problems.For);
 }

@@ -13,6 +13,10 @@ public sealed class ChatOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan PollTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// How often an idle event stream gets a keep-alive comment (proxies drop silent connections).
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(15);
+
     /// The largest message, in UTF-8 bytes; a larger one is 413.
     [Range(1, 16 * 1024 * 1024)]
     public int MaxMessageBytes { get; set; } = 64 * 1024;

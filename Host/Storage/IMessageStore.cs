@@ -23,3 +23,10 @@ public interface IMessageStore : IDisposable
     /// Every room with its count, in name order, after <paramref name="after"/>.
     Seq<(RoomName Room, MessageIndex Next)> Rooms(string after, int limit);
 }
+
+public static class MessageStoreExtensions
+{
+    /// Reads on the thread pool: request threads may be socket threads (inline scheduling) and must not block.
+    public static Task<Seq<MessageText>> ReadAsync(this IMessageStore store, RoomName room, Want want) =>
+        Task.Run(() => store.Read(room, want.At, want.Limit));
+}

@@ -1,0 +1,57 @@
+using System.Globalization;
+using Chat.Core;
+using Chat.Core.Room;
+using Chat.Core.Values;
+using Chat.Host.Options;
+using Chat.Host.Rooms;
+using Chat.Host.Storage;
+using LanguageExt;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Host.Endpoints;
+
+/// `GET /rooms/{room}/messages?from=N&limit=L`: every message from N on, up to L, in one answer. When N is the
+/// room's next index it long-polls like `/get/N` and answers with whatever arrives first (a group commit may
+/// bring several). A client that fell behind catches up in few round trips and loses nothing.
+public static class Batch
+{
+    public sealed record Item(long Index, string Text);
+
+    public sealed record Page(string Room, long From, long Next, IReadOnlyList<Item> Messages);
+
+    public const int DefaultLimit = 100;
+
+    public static async Task<IResult> HandleAsync(string room, string? from, string? limit, HttpContext http,
+        RoomDirectory rooms, IMessageStore store, IOptions<ChatOptions> options)
+    {
+        var first = from is null ? MessageIndex.Zero : Parameter("from", from, 0, long.MaxValue).Map(v => new MessageIndex(v));
+        var most = limit is null ? DefaultLimit : Parameter("limit", limit, 1, options.Value.MaxBatch).Map(v => (int)v);
+        var asked = from name in RoomName.Parse(room)
+                    from start in first
+                    from count in most
+                    from loop in rooms.Find(name)
+                    select (loop, want: new Want(start, count));
+        return await asked.MatchAsync(
+            RightAsync: async ok => await RenderAsync(await Poll.AskAsync(ok.loop, ok.want, http.RequestAborted, rooms.Stopping), ok.loop.Name, store),
+            Left: Problems.For);
+    }
+
+    /// A whole number in [min, max], or a 400 that says which parameter and why.
+    public static Either<Rejection, long> Parameter(string name, string raw, long min, long max) =>
+        long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : new Rejection.BadParameter(name, $"'{name}' must be a whole number from {min} to {max}.");
+
+    private static async Task<IResult> RenderAsync(Outcome outcome, RoomName room, IMessageStore store) => outcome switch
+    {
+        Outcome.Messages m => Replies.Json(ToPage(room, m.From, m.Texts)),
+        Outcome.FromStore f => Replies.Json(ToPage(room, f.Want.At, await store.ReadAsync(room, f.Want))),
+        Outcome.Replied { Reply: Reply.Ahead a } => Problems.Ahead(a),
+        Outcome.Expired => Replies.Expired(),
+        Outcome.Unavailable u => Problems.Unavailable(u.Why),
+        _ => Results.Empty,
+    };
+
+    public static Page ToPage(RoomName room, MessageIndex from, Seq<MessageText> texts) =>
+        new(room.Value, from.Value, from.Value + texts.Count, texts.Select((t, i) => new Item(from.Value + i, t.Value)).ToList());
+}

@@ -1,0 +1,166 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Chat.Specs.Http;
+
+/// Named rooms, batch catch-up, room status and the room list.
+public sealed class RoomsSpecs : IAsyncLifetime
+{
+    private ChatServer _server = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await ChatServer.StartAsync("--Chat:PollTimeout=00:00:00.500", "--Chat:MaxBatch=50");
+        _client = _server.Client();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    private static string Room() => "r" + Guid.NewGuid().ToString("N")[..12];
+
+    private async Task<JsonElement> JsonAsync(string path)
+    {
+        using var response = await _client.GetAsync(path).WaitAsync(Wire.Bound);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task Each_room_numbers_its_own_messages_and_chat_is_the_default_room()
+    {
+        var (a, b) = (Room(), Room());
+        await _client.PostAsync("a0", $"/rooms/{a}/post");
+        await _client.PostAsync("b0", $"/rooms/{b}/post");
+        using var second = await _client.PostAsync("a1", $"/rooms/{a}/post");
+        await _client.PostAsync("seed", "/chat/post");
+
+        Assert.Equal($"/rooms/{a}/get/1", second.Headers.Location!.OriginalString);
+        Assert.Equal((HttpStatusCode.OK, "a1"), await _client.GetTextAsync($"/rooms/{a}/get/1"));
+        Assert.Equal((HttpStatusCode.OK, "b0"), await _client.GetTextAsync($"/rooms/{b}/get/0"));
+        Assert.Equal((HttpStatusCode.OK, "seed"), await _client.GetTextAsync("/rooms/chat/get/0"));
+    }
+
+    [Fact]
+    public async Task A_room_nobody_posted_to_behaves_like_an_empty_room()
+    {
+        var room = Room();
+        Assert.Equal(0, (await JsonAsync($"/rooms/{room}")).GetProperty("next").GetInt64());
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.GetTextAsync($"/rooms/{room}/get/0")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetTextAsync($"/rooms/{room}/get/1")).Status);
+    }
+
+    [Fact]
+    public async Task Room_status_gives_the_next_index()
+    {
+        var room = Room();
+        for (var i = 0; i < 3; i++) await _client.PostAsync($"m{i}", $"/rooms/{room}/post");
+        var status = await JsonAsync($"/rooms/{room}");
+        Assert.Equal(room, status.GetProperty("room").GetString());
+        Assert.Equal(3, status.GetProperty("next").GetInt64());
+    }
+
+    [Fact]
+    public async Task The_room_list_pages_by_name()
+    {
+        var prefix = "list" + Guid.NewGuid().ToString("N")[..6];
+        foreach (var name in new[] { "c", "a", "b" }) await _client.PostAsync("x", $"/rooms/{prefix}{name}/post");
+
+        var first = await JsonAsync($"/rooms?after={prefix}&limit=2");
+        var names = first.GetProperty("rooms").EnumerateArray().Select(r => r.GetProperty("room").GetString()).ToList();
+        Assert.Equal([$"{prefix}a", $"{prefix}b"], names);
+        Assert.Equal($"{prefix}b", first.GetProperty("after").GetString());
+        var rest = await JsonAsync($"/rooms?after={prefix}b&limit=2");
+        Assert.Equal($"{prefix}c", rest.GetProperty("rooms")[0].GetProperty("room").GetString());
+    }
+
+    [Fact]
+    public async Task A_batch_returns_every_message_from_N_up_to_the_limit()
+    {
+        var room = Room();
+        for (var i = 0; i < 5; i++) await _client.PostAsync($"m{i}", $"/rooms/{room}/post");
+
+        var page = await JsonAsync($"/rooms/{room}/messages?from=1&limit=3");
+
+        Assert.Equal(1, page.GetProperty("from").GetInt64());
+        Assert.Equal(4, page.GetProperty("next").GetInt64());
+        Assert.Equal(["m1", "m2", "m3"], page.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()));
+        Assert.Equal([1L, 2, 3], page.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("index").GetInt64()));
+        Assert.Equal(5, (await JsonAsync($"/rooms/{room}/messages")).GetProperty("next").GetInt64()); // from 0, up to 100 by default
+    }
+
+    [Fact]
+    public async Task A_batch_at_the_end_long_polls_and_answers_with_what_arrives()
+    {
+        var room = Room();
+        await _client.PostAsync("m0", $"/rooms/{room}/post");
+        var held = _client.GetStringAsync($"/rooms/{room}/messages?from=1");
+        await _client.UntilHeldAsync(1, room);
+
+        await _client.PostAsync("m1", $"/rooms/{room}/post");
+
+        var page = JsonDocument.Parse(await held.WaitAsync(Wire.Bound)).RootElement;
+        Assert.Equal(2, page.GetProperty("next").GetInt64());
+        Assert.Equal("m1", page.GetProperty("messages")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task A_batch_at_the_end_is_204_at_the_timeout_and_404_past_the_end()
+    {
+        var room = Room();
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.GetTextAsync($"/rooms/{room}/messages?from=0")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetTextAsync($"/rooms/{room}/messages?from=1")).Status);
+    }
+
+    [Theory]
+    [InlineData("limit=0")]
+    [InlineData("limit=-1")]
+    [InlineData("limit=1000000000")]
+    [InlineData("limit=51")]
+    [InlineData("limit=abc")]
+    [InlineData("from=abc")]
+    [InlineData("from=-1")]
+    [InlineData("from=1.5")]
+    public async Task Bad_batch_parameters_are_400(string query)
+    {
+        using var response = await _client.GetAsync($"/rooms/{Room()}/messages?{query}").WaitAsync(Wire.Bound);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory]
+    [InlineData("/rooms/a.b")]
+    [InlineData("/rooms/a%20b/post")]
+    [InlineData("/rooms/%C3%A9t%C3%A9/messages")]
+    [InlineData("/rooms/x!y/events")]
+    public async Task Bad_room_names_are_400(string path)
+    {
+        var method = path.EndsWith("/post", StringComparison.Ordinal) ? HttpMethod.Post : HttpMethod.Get;
+        using var response = await _client.SendAsync(new HttpRequestMessage(method, path)
+        {
+            Content = method == HttpMethod.Post ? new FormUrlEncodedContent([new("message", "x")]) : null,
+        }).WaitAsync(Wire.Bound);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Past_the_room_limit_a_new_room_is_503_with_retry_after_and_old_rooms_still_work()
+    {
+        await using var server = await ChatServer.StartAsync("--Chat:MaxRooms=2");
+        using var client = server.Client();
+        await client.PostAsync("one", "/rooms/one/post");
+        await client.PostAsync("two", "/rooms/two/post");
+
+        using var third = await client.PostAsync("three", "/rooms/three/post");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, third.StatusCode);
+        Assert.NotNull(third.Headers.RetryAfter);
+        Assert.Equal("application/problem+json", third.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("again", "/rooms/one/post")).StatusCode);
+    }
+}
