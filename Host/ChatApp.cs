@@ -5,6 +5,8 @@ using Chat.Host.Rooms;
 using Chat.Host.Storage;
 using Chat.Host.Storage.Sqlite;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using Scalar.AspNetCore;
 
 namespace Chat.Host;
 
@@ -31,21 +33,39 @@ public static class ChatApp
             ? new MemoryStore() : new SqliteStore(o));
         builder.Services.AddSingleton(sp => new StoreWriter(sp.GetRequiredService<IMessageStore>(),
             sp.GetRequiredService<IOptions<StoreOptions>>().Value.MaxBatch, sp.GetRequiredService<ChatMetrics>(), sp.GetRequiredService<ILogger<StoreWriter>>()));
+        builder.Services.AddSingleton<WaiterQuota>();
         builder.Services.AddSingleton<RoomDirectory>();
+        builder.Services.AddPostRate(builder.Configuration.GetSection(ChatOptions.Section).Get<ChatOptions>() ?? new ChatOptions());
+        builder.Services.AddChatHealth();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ChatMetrics.MeterName).AddPrometheusExporter());
         builder.Services.AddHostedService<Lifecycle>();
         // Socket completions run where they complete, and every held response is completed on the thread
         // pool, so both cores write a fan-out: about -18% to the last of 15,000 waiters here (PERFORMANCE.md).
         // Safe because no request path blocks.
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
-        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            // Kestrel:Limits (header size and timeout, keep-alive, connections) from configuration; a slowloris
+            // client that trickles its headers or body is cut off by them.
+            builder.Configuration.GetSection("Kestrel:Limits").Bind(k.Limits);
+            var chat = builder.Configuration.GetSection(ChatOptions.Section).Get<ChatOptions>() ?? new ChatOptions();
+            k.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(chat.MinBodyBytesPerSecond, chat.BodyRateGrace);
+        });
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.Services.GetRequiredService<IMessageStore>(); // open the store now: a bad file stops the start
+        var rooms = app.Services.GetRequiredService<RoomDirectory>();
+        app.Services.GetRequiredService<ChatMetrics>().ObserveRooms(() => rooms.Loaded().Select(r => (r.Name.Value, r.State.HeldCount)));
         app.UseStatusCodePages();
+        app.UseRateLimiter();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapOpenApi(); // /openapi/v1.json
+        if (app.Environment.IsDevelopment()) app.MapScalarApiReference(); // /scalar/v1, a browsable UI
+        app.MapPrometheusScrapingEndpoint(); // /metrics
+        app.MapChatHealth();
         app.MapChat();
         return app;
     }

@@ -11,22 +11,42 @@ namespace Chat.Host.Effects;
 /// is left to the handler that asked.
 public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> open, RoomServices services)
 {
+    /// When each unpublished post reached the room, for the post-to-delivery histogram.
+    private readonly Dictionary<MessageIndex, long> _postedAt = [];
+
     public void Run(Effect effect)
     {
         switch (effect)
         {
             case Effect.Hold e: Hold(e.Waiter); break;
-            case Effect.Persist e: services.Writer.Enqueue(new Append(room.Name, e.At, e.Text, e.Key), room); break;
+            case Effect.Persist e: Persist(e); break;
             case Effect.AwaitStore: break; // the core keeps the poster with the pending post; Publish answers it
-            case Effect.Publish: services.Metrics.Published(); break;
+            case Effect.Publish e: Published(e.At); break;
             case Effect.Deliver e: Deliver(e); break;
             case Effect.Answer e: Complete(e.To, new Outcome.Replied(e.Reply)); break;
             case Effect.Load e: Complete(e.To, new Outcome.FromStore(e.Want)); break;
             case Effect.Expire e: Complete(e.Waiter.Id, Outcome.ExpiredOnce); services.Metrics.Expired(); break;
             case Effect.Forget e: Complete(e.Waiter.Id, Outcome.GoneOnce); services.Metrics.Disconnected(); break;
-            case Effect.Retract: break; // the core has given the numbers back; its posters were answered
+            case Effect.Retract e: Retracted(e.From); break; // its posters were answered by the core
             default: throw new UnreachableException($"no interpretation for {effect.GetType().Name}");
         }
+    }
+
+    private void Persist(Effect.Persist e)
+    {
+        _postedAt[e.At] = services.Clock.GetTimestamp();
+        services.Writer.Enqueue(new Append(room.Name, e.At, e.Text, e.Key), room);
+    }
+
+    private void Published(MessageIndex at)
+    {
+        services.Metrics.Published();
+        if (_postedAt.Remove(at, out var since)) services.Metrics.PostToDelivery(services.Clock.GetElapsedTime(since));
+    }
+
+    private void Retracted(MessageIndex from)
+    {
+        foreach (var at in _postedAt.Keys.Where(at => at >= from).ToList()) _postedAt.Remove(at);
     }
 
     private void Hold(Waiter waiter)

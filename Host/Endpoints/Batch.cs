@@ -32,7 +32,7 @@ public static class Batch
                     from loop in rooms.Find(name)
                     select (loop, want: new Want(start, count));
         return await asked.MatchAsync(
-            RightAsync: async ok => await RenderAsync(await Poll.AskAsync(ok.loop, ok.want, http.RequestAborted, rooms.Stopping), ok.loop.Name, store),
+            RightAsync: async ok => await RenderAsync(await Poll.AskAsync(ok.loop, ok.want, http, rooms, http.RequestAborted), ok.loop.Name, store),
             Left: Problems.For);
     }
 
@@ -49,6 +49,7 @@ public static class Batch
         Outcome.Replied { Reply: Reply.Ahead a } => Problems.Ahead(a),
         Outcome.Expired => Replies.Expired(),
         Outcome.Unavailable u => Problems.Unavailable(u.Why),
+        Outcome.Refused r => Problems.For(r.Rejection),
         _ => Results.Empty,
     };
 

@@ -41,6 +41,14 @@ public static class Events
             await Problems.Ahead(new Reply.Ahead(next, room.State.Visible)).ExecuteAsync(http);
             return;
         }
+        var (refused, lease) = rooms.Quota.Take(http.Connection.RemoteIpAddress)
+            .Match(Right: l => ((Rejection?)null, (WaiterQuota.Lease?)l), Left: r => (r, null));
+        if (refused is not null)
+        {
+            await Problems.For(refused).ExecuteAsync(http);
+            return;
+        }
+        using var held = lease; // a stream is one held poll for its whole life
         var response = http.Response;
         response.ContentType = "text/event-stream; charset=utf-8";
         response.Headers.CacheControl = Headers.NoStore;
@@ -51,14 +59,14 @@ public static class Events
         {
             using var quiet = CancellationTokenSource.CreateLinkedTokenSource(aborted);
             quiet.CancelAfter(options.KeepAlive); // a quiet room: give up this poll and send a keep-alive
-            var outcome = await Poll.AskAsync(room, new Want(next, options.MaxBatch), quiet.Token, rooms.Stopping);
+            var outcome = await Poll.AskAsync(room, new Want(next, options.MaxBatch), http, rooms, quiet.Token, counted: true);
             var texts = outcome switch
             {
                 Outcome.Messages m => m.Texts,
                 Outcome.FromStore f => await store.ReadAsync(room.Name, f.Want),
                 _ => Seq<MessageText>.Empty,
             };
-            if (outcome is Outcome.Unavailable) break; // the client reconnects with Last-Event-ID
+            if (outcome is Outcome.Unavailable or Outcome.Refused) break; // the client reconnects with Last-Event-ID
             await WriteAsync(response, texts.IsEmpty ? ": keep-alive\n\n" : Format(next, texts));
             next = next.Plus(texts.Count);
         }

@@ -16,10 +16,10 @@ public static class Get
                     from loop in rooms.Find(name)
                     select (loop, index);
         return await asked.MatchAsync(
-            RightAsync: ok => PollAsync(ok.loop, Want.One(ok.index), http, rooms.Stopping),
+            RightAsync: ok => PollAsync(ok.loop, Want.One(ok.index)),
             Left: Problems.For);
-        async Task<IResult> PollAsync(RoomLoop loop, Want want, HttpContext http, bool stopping) =>
-            await RenderAsync(await Poll.AskAsync(loop, want, http.RequestAborted, stopping), loop.Name, store);
+        async Task<IResult> PollAsync(RoomLoop loop, Want want) =>
+            await RenderAsync(await Poll.AskAsync(loop, want, http, rooms, http.RequestAborted), loop.Name, store);
     }
 
     private static async Task<IResult> RenderAsync(Outcome outcome, RoomName room, IMessageStore store) => outcome switch
@@ -29,6 +29,7 @@ public static class Get
         Outcome.Replied { Reply: Reply.Ahead a } => Problems.Ahead(a),
         Outcome.Expired => Replies.Expired(),
         Outcome.Unavailable u => Problems.Unavailable(u.Why),
+        Outcome.Refused r => Problems.For(r.Rejection),
         _ => Results.Empty, // Gone: the client hung up; nobody reads this
     };
 

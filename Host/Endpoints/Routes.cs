@@ -36,12 +36,13 @@ public static class Routes
         group.MapPost("/post", (HttpContext http, RoomDirectory rooms, IOptions<ChatOptions> options, ILogger<RoomLoop> log) =>
                 Post.HandleAsync(room(http), Prefix(http), http, rooms, options, log))
             .WithSummary("Append a message (form field `message`); answered once it is stored")
+            .RequireRateLimiting(PostRate.Policy)
             .Accepts<PostForm>("application/x-www-form-urlencoded", "multipart/form-data")
-            .Produces<Replies.PostedBody>(201).ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
+            .Produces<Replies.PostedBody>(201).ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503);
         group.MapMethods("/get/{n}", Reads, (string n, HttpContext http, RoomDirectory rooms, IMessageStore store) =>
                 Get.HandleAsync(room(http), n, http, rooms, store))
             .WithSummary("Message N: at once if it exists, held until it is posted if N is the next index, 204 at the poll timeout")
-            .Produces<string>(200, Text).Produces(204).Produces(304).ProducesProblem(400).ProducesProblem(404);
+            .Produces<string>(200, Text).Produces(204).Produces(304).ProducesProblem(400).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503);
         group.MapMethods("/messages", Reads, (string? from, string? limit, HttpContext http, RoomDirectory rooms, IMessageStore store, IOptions<ChatOptions> options) =>
                 Batch.HandleAsync(room(http), from, limit, http, rooms, store, options))
             .WithSummary("Every message from `from` on, up to `limit`; long-polls at the end of the room")

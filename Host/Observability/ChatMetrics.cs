@@ -15,10 +15,12 @@ public sealed class ChatMetrics
     private readonly Counter<long> _rejected;
     private readonly Histogram<double> _commit;
     private readonly Histogram<long> _batch;
+    private readonly Histogram<double> _postToDelivery;
+    private readonly Meter _meter;
 
     public ChatMetrics(IMeterFactory meters)
     {
-        var meter = meters.Create(MeterName);
+        var meter = _meter = meters.Create(MeterName);
         _held = meter.CreateUpDownCounter<long>("chat.waiters.held", description: "Polls held open now");
         _posts = meter.CreateCounter<long>("chat.posts", description: "Messages stored and published");
         _deliveries = meter.CreateCounter<long>("chat.deliveries", description: "Held polls completed with a message");
@@ -27,7 +29,21 @@ public sealed class ChatMetrics
         _rejected = meter.CreateCounter<long>("chat.rejected", description: "Requests refused, by reason");
         _commit = meter.CreateHistogram<double>("chat.store.commit.duration", unit: "s", description: "One group commit");
         _batch = meter.CreateHistogram<long>("chat.store.commit.size", description: "Posts per group commit");
+        _postToDelivery = meter.CreateHistogram<double>("chat.post.delivery.duration", unit: "s",
+            description: "From a post reaching its room to its waiters being completed (includes the store commit)");
     }
+
+    /// Held polls per room, for the busiest rooms only (a label per room would let clients grow the series
+    /// without bound); the rest are summed as room="(other)".
+    public void ObserveRooms(Func<IEnumerable<(string Room, int Held)>> rooms, int top = 20) =>
+        _meter.CreateObservableGauge("chat.room.waiters.held", () =>
+        {
+            var all = rooms().OrderByDescending(r => r.Held).ToList();
+            var shown = all.Take(top).Select(r => new Measurement<int>(r.Held, new KeyValuePair<string, object?>("room", r.Room)));
+            return all.Count <= top ? shown : shown.Append(new Measurement<int>(all.Skip(top).Sum(r => r.Held), new KeyValuePair<string, object?>("room", "(other)")));
+        }, description: "Polls held now, by room");
+
+    public void PostToDelivery(TimeSpan took) => _postToDelivery.Record(took.TotalSeconds);
 
     public void Held(int delta) => _held.Add(delta);
     public void Published() => _posts.Add(1);

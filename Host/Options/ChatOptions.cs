@@ -41,5 +41,28 @@ public sealed class ChatOptions
     [Range(1, 1_000_000)]
     public int MaxRooms { get; set; } = 10_000;
 
+    /// Polls held at once from one client address (429 past it).
+    [Range(1, 1_000_000)]
+    public int MaxWaitersPerClient { get; set; } = 1000;
+
+    /// Polls held at once in all (503 past it).
+    [Range(1, 10_000_000)]
+    public int MaxWaiters { get; set; } = 100_000;
+
+    /// Posts per second per client address, sustained (a token bucket; 0 turns the limit off).
+    [Range(0, 1_000_000)]
+    public int PostsPerSecond { get; set; } = 20;
+
+    /// Posts a client may send in a burst above the sustained rate.
+    [Range(1, 1_000_000)]
+    public int PostBurst { get; set; } = 40;
+
+    /// A request body slower than this (after the grace period) is cut off: 408, connection closed.
+    [Range(1, 1_000_000_000)]
+    public double MinBodyBytesPerSecond { get; set; } = 240;
+
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan BodyRateGrace { get; set; } = TimeSpan.FromSeconds(5);
+
     public RoomLimits RoomLimits => new(WindowCount, WindowBytes, IdempotencyKeys);
 }

@@ -32,6 +32,9 @@ public abstract record Outcome
     /// The client went away; nobody reads the answer.
     public sealed record Gone : Outcome;
 
+    /// A limit refused the poll before it was held.
+    public sealed record Refused(Chat.Core.Rejection Rejection) : Outcome;
+
     /// The room could not take the command (store or room failure); try again later.
     public sealed record Unavailable(string Why) : Outcome;
 

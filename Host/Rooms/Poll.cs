@@ -1,29 +1,38 @@
+using Chat.Core;
 using Chat.Core.Room;
 using Chat.Core.Values;
 
 namespace Chat.Host.Rooms;
 
-/// Asking a room for messages, the long-poll way: shared by the seed poll and the batch poll.
+/// Asking a room for messages, the long-poll way: shared by the seed poll, the batch poll and the event stream.
 public static class Poll
 {
     /// The core decides every answer. A read of what is already stored changes no state, so it is decided on
-    /// the latest immutable snapshot right here; only a poll that must wait goes through the room's loop.
-    public static async Task<Outcome> AskAsync(RoomLoop room, Want want, CancellationToken aborted, bool stopping)
+    /// the latest immutable snapshot right here; only a poll that must wait goes through the room's loop, and
+    /// only such a poll counts against the held-poll quota. <paramref name="counted"/>: the caller already
+    /// holds a lease for this client (an event stream takes one for its whole life).
+    public static async Task<Outcome> AskAsync(RoomLoop room, Want want, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted = false)
     {
         var exchange = Exchange.ForPoll(want);
         var now = Room.Decide(room.State, new Command.Subscribe(exchange.Waiter));
         if (now is [Effect.Answer { Reply: Reply.Messages m }]) return new Outcome.Messages(m.From, m.Texts, WasHeld: false);
         if (now is [Effect.Load l]) return new Outcome.FromStore(l.Want);
         if (now is [Effect.Answer a]) return new Outcome.Replied(a.Reply);
-        if (stopping) return Outcome.ExpiredOnce;
+        if (rooms.Stopping) return Outcome.ExpiredOnce;
 
-        room.Send(new Command.Subscribe(exchange.Waiter), exchange);
-        // Seed: `async_on_peer_reset`. A client that hangs up is forgotten at once, not at its timeout.
-        using var watch = aborted.Register(static state =>
+        var (refused, lease) = counted ? (null, null) : rooms.Quota.Take(http.Connection.RemoteIpAddress)
+            .Match(Right: l => ((Rejection?)null, (WaiterQuota.Lease?)l), Left: r => (r, null));
+        if (refused is not null) return new Outcome.Refused(refused);
+        using (lease)
         {
-            var (loop, waiter) = ((RoomLoop, Waiter))state!;
-            loop.Send(new Command.Reset(waiter));
-        }, (room, exchange.Waiter));
-        return await exchange.Task.ConfigureAwait(false);
+            room.Send(new Command.Subscribe(exchange.Waiter), exchange);
+            // Seed: `async_on_peer_reset`. A client that hangs up is forgotten at once, not at its timeout.
+            using var watch = aborted.Register(static state =>
+            {
+                var (loop, waiter) = ((RoomLoop, Waiter))state!;
+                loop.Send(new Command.Reset(waiter));
+            }, (room, exchange.Waiter));
+            return await exchange.Task.ConfigureAwait(false);
+        }
     }
 }

@@ -13,8 +13,11 @@ namespace Chat.Host.Rooms;
 /// commands are ordered by its own channel alone. A room is loaded from the store the first time it is named;
 /// the number of rooms is capped so that naming rooms cannot grow memory without bound.
 public sealed class RoomDirectory(IMessageStore store, StoreWriter writer, TimeProvider clock, IOptions<ChatOptions> options,
-    ChatMetrics metrics, ILogger<RoomDirectory> log)
+    ChatMetrics metrics, WaiterQuota quota, ILogger<RoomDirectory> log)
 {
+    /// The cap on held polls, shared by every room.
+    public WaiterQuota Quota { get; } = quota;
+
     private readonly ConcurrentDictionary<string, Lazy<RoomLoop>> _rooms = new(StringComparer.Ordinal);
     private readonly ChatOptions _options = options.Value;
     private readonly RoomServices _services = new(writer, clock, options.Value.PollTimeout, metrics, log);

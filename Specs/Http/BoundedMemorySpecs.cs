@@ -8,6 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Chat.Specs.Http;
 
 /// However long the history grows, a room keeps only its window in memory; the rest is read from the store.
+/// It measures the process's heap, so it runs alone, after the specs that run in parallel.
+[Collection(Alone.Name)]
 public sealed class BoundedMemorySpecs
 {
     [Fact]
@@ -41,4 +43,10 @@ public sealed class BoundedMemorySpecs
         foreach (var i in new[] { 0, 1, 77_777, 150_000, total - 1 })
             Assert.Equal((HttpStatusCode.OK, Text(i)), await client.GetTextAsync($"/chat/get/{i}"));
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class Alone
+{
+    public const string Name = "Alone: measures the whole process";
 }

@@ -27,7 +27,7 @@ public sealed partial class ChildHost : IAsyncDisposable
             WorkingDirectory = Path.GetTempPath(),
         };
         foreach (var arg in (string[])[Path.Combine(AppContext.BaseDirectory, "Chat.Host.dll"), "--urls", "http://127.0.0.1:0",
-                     $"--Store:Path={databasePath}", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information", .. settings])
+                     $"--Store:Path={databasePath}", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information", "--Chat:PostsPerSecond=0", .. settings])
             info.ArgumentList.Add(arg);
         return Process.Start(info)!;
     }

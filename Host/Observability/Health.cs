@@ -1,0 +1,51 @@
+using System.Text.Json;
+using Chat.Host.Storage;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Chat.Host.Observability;
+
+/// `/healthz`: the process answers (no checks). `/readyz`: it can serve, i.e. its store answers a query.
+public static class Health
+{
+    public const string Ready = "ready";
+
+    public static IServiceCollection AddChatHealth(this IServiceCollection services)
+    {
+        services.AddHealthChecks().AddCheck<StoreCheck>("store", tags: [Ready]);
+        return services;
+    }
+
+    public static void MapChatHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = WriteAsync });
+    }
+
+    private static Task WriteAsync(HttpContext http, HealthReport report)
+    {
+        http.Response.ContentType = "application/json; charset=utf-8";
+        http.Response.Headers.CacheControl = "no-store";
+        return http.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+        }));
+    }
+
+    private sealed class StoreCheck(IMessageStore store) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await Task.Run(() => store.Rooms("", 1), cancellationToken);
+                return HealthCheckResult.Healthy("the store answers");
+            }
+            catch (Exception e)
+            {
+                return HealthCheckResult.Unhealthy("the store does not answer: " + e.Message);
+            }
+        }
+    }
+}
