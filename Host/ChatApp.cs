@@ -15,7 +15,7 @@ public static class ChatApp
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
             // appsettings.json and the page are copied beside the binary: found wherever it is started from.

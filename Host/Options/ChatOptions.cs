@@ -61,7 +61,8 @@ public sealed class ChatOptions
     [Range(1, 1_000_000_000)]
     public double MinBodyBytesPerSecond { get; set; } = 240;
 
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    /// Kestrel requires more than one second (its heartbeat).
+    [Range(typeof(TimeSpan), "00:00:01.001", "00:10:00")]
     public TimeSpan BodyRateGrace { get; set; } = TimeSpan.FromSeconds(5);
 
     public RoomLimits RoomLimits => new(WindowCount, WindowBytes, IdempotencyKeys);

@@ -17,7 +17,17 @@ public sealed partial class ChildHost : IAsyncDisposable
     public int Pid => _process.Id;
     public string Stderr { get { lock (_stderr) return string.Join("\n", _stderr); } }
 
-    private static Process Launch(string databasePath, IEnumerable<string> settings)
+    private readonly List<string> _stdout = [];
+
+    /// SIGTERM, then every line it wrote to stdout.
+    public async Task<List<string>> TerminateAndReadStdoutAsync()
+    {
+        await TerminateAsync();
+        _process.WaitForExit(); // and for the last redirected lines
+        lock (_stdout) return [.. _stdout];
+    }
+
+    private static Process Launch(string databasePath, IEnumerable<string> settings, Dictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -26,6 +36,7 @@ public sealed partial class ChildHost : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
+        foreach (var (name, value) in environment ?? []) info.Environment[name] = value;
         foreach (var arg in (string[])[Path.Combine(AppContext.BaseDirectory, "Chat.Host.dll"), "--urls", "http://127.0.0.1:0",
                      $"--Store:Path={databasePath}", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information", "--Chat:PostsPerSecond=0", .. settings])
             info.ArgumentList.Add(arg);
@@ -33,13 +44,17 @@ public sealed partial class ChildHost : IAsyncDisposable
     }
 
     /// Starts the host and waits until it says where it listens.
-    public static async Task<ChildHost> StartAsync(string databasePath, params string[] settings)
+    public static Task<ChildHost> StartAsync(string databasePath, params string[] settings) => StartAsync(databasePath, null, settings);
+
+    public static async Task<ChildHost> StartAsync(string databasePath, Dictionary<string, string>? environment, params string[] settings)
     {
-        var child = new ChildHost(Launch(databasePath, settings));
+        var child = new ChildHost(Launch(databasePath, settings, environment));
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         child._process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data is { } line && Listening().Match(line) is { Success: true } m) listening.TrySetResult(new Uri(m.Groups[1].Value));
+            if (e.Data is not { } line) return;
+            lock (child._stdout) child._stdout.Add(line);
+            if (Listening().Match(line) is { Success: true } m) listening.TrySetResult(new Uri(m.Groups[1].Value));
         };
         child._process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) lock (child._stderr) child._stderr.Add(line); };
         child._process.BeginOutputReadLine();
@@ -78,8 +93,12 @@ public sealed partial class ChildHost : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    private bool _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (!_process.HasExited) await KillAsync();
         _process.Dispose();
     }
@@ -87,6 +106,6 @@ public sealed partial class ChildHost : IAsyncDisposable
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SysKill(int pid, int signal);
 
-    [GeneratedRegex(@"Now listening on: (http://\S+)")]
+    [GeneratedRegex(@"Now listening on: (http://[0-9.:]+)")]
     private static partial Regex Listening();
 }

@@ -1,0 +1,142 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace Chat.Specs.Http;
+
+/// What an operator sees and does: health, metrics, logs, configuration, shutdown.
+public sealed class OperationsSpecs
+{
+    [Fact]
+    public async Task Health_and_readiness_answer_json()
+    {
+        await using var server = await ChatServer.StartAsync();
+        using var client = server.Client();
+
+        using var live = await client.GetAsync("/healthz");
+        using var ready = await client.GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal("Healthy", JsonDocument.Parse(await live.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
+        var readiness = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("Healthy", readiness.GetProperty("checks").GetProperty("store").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Metrics_are_scraped_as_prometheus_text()
+    {
+        await using var server = await ChatServer.StartAsync("--Chat:PollTimeout=00:00:00.200");
+        using var client = server.Client();
+        var waiter = client.GetAsync("/rooms/m/get/0");
+        await client.UntilHeldAsync(1, "m");
+        await client.PostAsync("x", "/rooms/m/post");
+        await waiter;
+        await client.GetAsync("/rooms/m/get/1"); // times out: 204
+        await client.GetAsync("/rooms/m/get/9"); // rejected: 404
+        using (var gone = new CancellationTokenSource())
+        {
+            var abandoned = client.GetAsync("/rooms/m/get/1", gone.Token);
+            await client.UntilHeldAsync(1, "m");
+            await gone.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+            await client.UntilHeldAsync(0, "m");
+        }
+
+        var text = "";
+        var deadline = DateTime.UtcNow + Wire.Bound;
+        string[] names = ["chat_posts_total", "chat_deliveries_total", "chat_timeouts_total", "chat_disconnects_total", "chat_rejected_total",
+            "chat_waiters_held", "chat_room_waiters_held", "chat_store_commit_duration_seconds_bucket", "chat_post_delivery_duration_seconds_bucket"];
+        while (DateTime.UtcNow < deadline)
+        {
+            text = await client.GetStringAsync("/metrics");
+            if (names.All(text.Contains)) break;
+            await Task.Delay(200);
+        }
+        Assert.All(names, name => Assert.Contains(name, text));
+        Assert.Contains("room=\"m\"", text);
+    }
+
+    [Fact]
+    public async Task Logs_are_json_one_line_per_post_and_rejection_without_message_text()
+    {
+        var folder = Directory.CreateTempSubdirectory("chat-logs-").FullName;
+        await using var host = await ChildHost.StartAsync(Path.Combine(folder, "chat.db"),
+            "--Logging:Console:FormatterName=json", "--Logging:LogLevel:Chat=Information", "--Logging:Console:FormatterOptions:SingleLine=true");
+        using var client = host.Client();
+        await client.PostAsync("a secret message");
+        await client.GetAsync("/chat/get/7");
+        var lines = await host.TerminateAndReadStdoutAsync();
+
+        var events = lines.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Contains(events, e => e.GetProperty("EventId").GetInt32() == 4 && e.GetProperty("LogLevel").GetString() == "Information");
+        Assert.Contains(events, e => e.GetProperty("EventId").GetInt32() == 5 && e.GetProperty("Message").GetString()!.Contains("404"));
+        Assert.DoesNotContain(lines, l => l.Contains("secret", StringComparison.Ordinal));
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_bad_setting_stops_the_start_with_its_name()
+    {
+        var folder = Directory.CreateTempSubdirectory("chat-config-").FullName;
+        var (code, stderr) = await ChildHost.FailToStartAsync(Path.Combine(folder, "chat.db"), "--Chat:MaxMessageBytes=0");
+        Assert.Equal(2, code);
+        Assert.StartsWith("configuration:", stderr);
+        Assert.Contains("MaxMessageBytes", stderr);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Settings_come_from_the_environment_too()
+    {
+        var folder = Directory.CreateTempSubdirectory("chat-env-").FullName;
+        await using var host = await ChildHost.StartAsync(Path.Combine(folder, "chat.db"), environment: new() { ["Chat__PollTimeout"] = "00:00:00.300" });
+        using var client = host.Client();
+        var started = DateTime.UtcNow;
+        using var response = await client.GetAsync("/chat/get/0").WaitAsync(Wire.Bound);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5));
+    }
+
+    /// SIGTERM with 200 held polls: each is answered 204 (poll again elsewhere), posts already acknowledged
+    /// are stored, and the process exits 0 well within its shutdown timeout.
+    [Fact]
+    public async Task Sigterm_answers_every_held_poll_and_exits_cleanly()
+    {
+        var folder = Directory.CreateTempSubdirectory("chat-stop-").FullName;
+        var db = Path.Combine(folder, "chat.db");
+        var host = await ChildHost.StartAsync(db);
+        using (var client = host.Client())
+        {
+            for (var i = 0; i < 3; i++) await client.PostAsync($"kept {i}");
+            var polls = new List<TcpClient>();
+            for (var i = 0; i < 200; i++)
+            {
+                var tcp = new TcpClient();
+                await tcp.ConnectAsync(host.Address.Host, host.Address.Port);
+                await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes("GET /chat/get/3 HTTP/1.1\r\nHost: x\r\n\r\n"));
+                polls.Add(tcp);
+            }
+            await client.UntilHeldAsync(200);
+            var answers = polls.Select(async tcp =>
+            {
+                using var bound = new CancellationTokenSource(Wire.Bound);
+                return (await RawHttp.ReadResponseAsync(tcp.GetStream(), bound.Token)).Status;
+            }).ToList();
+
+            var started = DateTime.UtcNow;
+            Assert.Equal(0, await host.TerminateAsync());
+            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10), "shutdown waited on held polls");
+            Assert.All(await Task.WhenAll(answers), status => Assert.Equal(204, status));
+            foreach (var tcp in polls) tcp.Dispose();
+        }
+        await host.DisposeAsync();
+
+        await using var again = await ChildHost.StartAsync(db);
+        using var reader = again.Client();
+        for (var i = 0; i < 3; i++) Assert.Equal((HttpStatusCode.OK, $"kept {i}"), await reader.GetTextAsync($"/chat/get/{i}"));
+        await again.DisposeAsync();
+        Directory.Delete(folder, recursive: true);
+    }
+}
