@@ -1,0 +1,94 @@
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Chat.Specs.Browser;
+
+/// The chat page in its own browser context (fresh storage), with what it logged as errors.
+public sealed partial class ChatPage : IAsyncDisposable
+{
+    public const float Wait = 15_000;  // ms: the bound of every wait on the page
+
+    readonly IBrowserContext context;
+    readonly List<string> errors = [];
+
+    ChatPage(IBrowserContext context, IPage page)
+    {
+        this.context = context;
+        Page = page;
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error") lock (errors) errors.Add($"{message.Text} [{message.Location}]");
+        };
+        page.PageError += (_, error) => { lock (errors) errors.Add($"uncaught: {error}"); };
+        page.RequestFailed += (_, _) => Interlocked.Increment(ref failedRequests);
+    }
+
+    int failedRequests;
+
+    /// Requests that got no answer at all (refused, reset): how often the page tried while the server was away.
+    public int FailedRequests => Volatile.Read(ref failedRequests);
+
+    public IPage Page { get; }
+    public ILocator Texts => Page.Locator("#messages li .text");
+    public ILocator Items => Page.Locator("#messages li");
+    public ILocator Status => Page.Locator("#status");
+    public ILocator Field => Page.Locator("#message");
+
+    public static async Task<ChatPage> OpenAsync(IBrowser browser, HostProcess host, string room, int width = 1024, int height = 720)
+    {
+        var context = await browser.NewContextAsync(new()
+        {
+            BaseURL = host.BaseAddress.ToString(),
+            ViewportSize = new() { Width = width, Height = height },
+        });
+        context.SetDefaultTimeout(Wait);
+        var page = new ChatPage(context, await context.NewPageAsync());
+        await page.Page.GotoAsync($"/#room={room}");
+        await page.ShouldBeLiveAsync();
+        return page;
+    }
+
+    /// Types into the message field and presses Enter, as a person would.
+    public async Task SendAsync(string text)
+    {
+        await Field.FillAsync(text);
+        await Field.PressAsync("Enter");
+        await Expect(Field).ToHaveValueAsync("", new() { Timeout = Wait });
+    }
+
+    public Task ShouldShowAsync(params string[] texts) =>
+        Expect(Texts).ToHaveTextAsync(texts, new() { Timeout = Wait, UseInnerText = false });
+
+    public Task ShouldBeLiveAsync() =>
+        Expect(Status).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Wait });
+
+    public Task ShouldBeAwayAsync() =>
+        Expect(Status).ToHaveAttributeAsync("data-state", AwayState(), new() { Timeout = Wait });
+
+    public async Task<int[]> IndicesAsync() =>
+        (await Items.EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.index)")).Select(int.Parse).ToArray();
+
+    /// No console error and no uncaught exception, less those listed as expected
+    /// (e.g. refused connections while the server is down).
+    public void ShouldHaveLoggedNoErrors(Regex? expected = null)
+    {
+        List<string> unexpected;
+        lock (errors) unexpected = errors.Where(e => expected is null || !expected.IsMatch(e)).ToList();
+        Assert.True(unexpected.Count == 0, "The page logged:\n" + string.Join("\n", unexpected));
+    }
+
+    /// Saves a screenshot under the test output folder: screenshots/{Class}.{Test}{suffix}.png.
+    public async Task<string> ScreenshotAsync(object spec, string suffix = "", [CallerMemberName] string test = "")
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "screenshots", $"{spec.GetType().Name}.{test}{suffix}.png");
+        await Page.ScreenshotAsync(new() { Path = path });
+        return path;
+    }
+
+    public async ValueTask DisposeAsync() => await context.DisposeAsync();
+
+    [GeneratedRegex("^(reconnecting|offline)$")]
+    private static partial Regex AwayState();
+}

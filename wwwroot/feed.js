@@ -1,0 +1,173 @@
+// The transport: follows one room over HTTP long polling and posts to it. No DOM here.
+// Main path: GET /rooms/{room} for `next`, then the batch long poll /rooms/{room}/messages?from=N.
+// Fallback: the seed loop over .../get/N, for a server that only speaks the seed protocol.
+
+const PAGE = 50;               // history shown on open, and the batch size of each poll
+const STATUS_MS = 10_000;      // a status answer is immediate; longer means the server is not there
+const POLL_MS = 65_000;        // the server answers 204 after its poll timeout (default 30 s); past this
+                               // the connection is presumed dead (e.g. a proxy dropped it silently)
+const OFFLINE_AFTER = 5;       // failures in a row (about 8 s of backoff) before "reconnecting" becomes "offline"
+
+let batchMissing = false;      // learnt once per page: the server has no /messages route, use the seed loop
+
+/** Exponential backoff with "equal jitter": half the delay fixed, half random, so clients
+ *  that lost the same server do not all come back in the same millisecond. */
+export class Backoff {
+  constructor(base = 250, cap = 10_000) { Object.assign(this, { base, cap, failures: 0 }); }
+  next() {
+    const delay = Math.min(this.cap, this.base * 2 ** this.failures++);
+    return delay / 2 + Math.random() * delay / 2;
+  }
+  reset() { this.failures = 0; }
+}
+
+class HttpError extends Error {
+  constructor(response) {
+    super(`HTTP ${response.status}`);
+    this.status = response.status;
+    // Retry-After (seconds) on 429/503: the server knows better than our backoff when to come back.
+    this.retryAfterMs = (Number(response.headers.get('Retry-After')) || 0) * 1000;
+  }
+}
+
+// The default room keeps the seed's own URLs, so the page also works against a seed-only server.
+const base = room => (room === 'chat' ? '/chat' : `/rooms/${encodeURIComponent(room)}`);
+
+async function get(url, signal, ms) {
+  const response = await fetch(url, {
+    signal: AbortSignal.any([signal, AbortSignal.timeout(ms)]),
+    cache: 'no-store',
+  });
+  if (response.status >= 500 || response.status === 429) throw new HttpError(response);
+  return response;
+}
+
+/**
+ * Follows `room` until `signal` aborts. Calls on.messages([{index, text}]) with each new batch in
+ * order, every index exactly once; on.caughtUp() once the history there at opening is shown;
+ * on.state('live' | 'reconnecting' | 'offline'); on.reset() if the server lost history we had
+ * shown (e.g. an in-memory store restarted), before showing it afresh.
+ */
+export async function follow(room, on, signal) {
+  const backoff = new Backoff();
+  let next = null;        // index of the next message to show; null until the first status answer
+  let synced = false;     // false after any failure: confirm the server with a quick status first
+  let suspect404 = false; // the last batch poll said 404: past the end, or no such route?
+  let historyEnd = null;  // the room's count when first opened: messages before it are history
+
+  const catchUp = () => {
+    if (historyEnd !== null && next >= historyEnd) { historyEnd = null; on.caughtUp(); }
+  };
+
+  // Delivers the messages at or after `next`, so a repeated answer never shows anything twice.
+  const deliver = messages => {
+    const fresh = messages.filter(m => m.index >= next);
+    if (fresh.length) { next = fresh.at(-1).index + 1; on.messages(fresh); }
+    catchUp();
+  };
+
+  const sync = async () => {
+    const response = await get(`/rooms/${encodeURIComponent(room)}`, signal, STATUS_MS);
+    if (response.status === 404) {                                     // no status route: seed server
+      batchMissing = true;
+      if (next === null) { next = 0; on.caughtUp(); }
+      return;
+    }
+    if (!response.ok) throw new HttpError(response);
+    const count = (await response.json()).next;
+    if (next !== null && count < next) { on.reset(); next = null; }    // the server forgot messages
+    else if (suspect404) batchMissing = true;                          // `from` was valid: no batch route
+    if (next === null) { next = Math.max(0, count - PAGE); historyEnd = count; catchUp(); }
+    suspect404 = false;
+  };
+
+  const pollBatch = async () => {
+    const url = `/rooms/${encodeURIComponent(room)}/messages?from=${next}&limit=${PAGE}`;
+    const response = await get(url, signal, POLL_MS);
+    if (response.status === 404) { suspect404 = true; synced = false; return; }
+    if (response.status === 204) return;                               // poll timeout: ask again
+    if (!response.ok) throw new HttpError(response);
+    const body = await response.json();
+    deliver(body.messages);
+    next = Math.max(next, body.next);
+  };
+
+  const pollSeed = async () => {
+    const response = await get(`${base(room)}/get/${next}`, signal, POLL_MS);
+    if (response.status === 404) {
+      if (next === 0) throw new HttpError(response);                   // not even /get/0: wait, retry
+      on.reset(); next = 0; return;                                    // past the end: history was lost
+    }
+    if (response.status === 204) return;
+    if (!response.ok) throw new HttpError(response);
+    deliver([{ index: next, text: await response.text() }]);
+  };
+
+  while (!signal.aborted) {
+    try {
+      if (!synced) { await sync(); synced = true; backoff.reset(); on.state('live'); }
+      await (batchMissing ? pollSeed() : pollBatch());
+    } catch (error) {
+      if (signal.aborted) return;
+      synced = false;
+      on.state(backoff.failures >= OFFLINE_AFTER || !navigator.onLine ? 'offline' : 'reconnecting');
+      await sleep(Math.max(backoff.next(), error.retryAfterMs ?? 0), signal);
+    }
+  }
+}
+
+/** Posts `text` to `room`. Retries lost requests with one Idempotency-Key, so a retry after a
+ *  lost response is stored once. Not cancelled by leaving the room: a message typed is a message sent.
+ *  Resolves to the index; rejects with a message fit for a person. */
+export async function send(room, text) {
+  const key = randomKey();
+  const backoff = new Backoff(250, 4_000);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await fetch(`${base(room)}/post`, {
+        method: 'POST',
+        body: new URLSearchParams({ message: text }),
+        headers: { 'Idempotency-Key': key },
+        signal: AbortSignal.timeout(STATUS_MS),
+      });
+      if (response.ok) return (await response.json()).index;
+      if (response.status < 500 && response.status !== 429) throw new Error(await problem(response));
+      if (attempt === 4) throw new Error('The server is busy: message not sent.');
+      await sleep(Math.max(backoff.next(), new HttpError(response).retryAfterMs));
+    } catch (error) {
+      if (!(error instanceof TypeError || error.name === 'TimeoutError')) throw error;
+      if (attempt === 4) throw new Error('No connection: message not sent.');
+      await sleep(backoff.next());
+    }
+  }
+}
+
+async function problem(response) {
+  const reasons = { 400: 'The message is empty or malformed.', 413: 'The message is too long.' };
+  try {
+    const body = await response.json();  // application/problem+json: detail, else title
+    return body.detail || body.title || reasons[response.status] || `Not sent (${response.status}).`;
+  } catch {
+    return reasons[response.status] || `Not sent (${response.status}).`;
+  }
+}
+
+// crypto.randomUUID needs a secure context; getRandomValues works on plain http too.
+function randomKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), b => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Waits `ms`, or less if the room is left or the browser says the network is back. */
+function sleep(ms, signal = new AbortController().signal) {
+  return new Promise(resolve => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      window.removeEventListener('online', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+    window.addEventListener('online', done);
+  });
+}
