@@ -3,6 +3,7 @@ using Chat.Host.Observability;
 using Chat.Host.Options;
 using Chat.Host.Rooms;
 using Chat.Host.Storage;
+using Chat.Host.Storage.Redis;
 using Chat.Host.Storage.Sqlite;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
@@ -29,14 +30,23 @@ public static class ChatApp
         builder.Services.AddMetrics();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ChatMetrics>();
-        builder.Services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<IOptions<StoreOptions>>().Value is var o && o.Kind == StoreKind.Memory
-            ? new MemoryStore() : new SqliteStore(o));
+        builder.Services.AddOptions<RedisOptions>().Bind(builder.Configuration.GetSection(RedisOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        var redis = builder.Configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
+        if (redis.Enabled)
+        {
+            builder.Services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<IOptions<RedisOptions>>().Value));
+            builder.Services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<RedisStore>());
+            builder.Services.AddSingleton<ISharedLog>(sp => sp.GetRequiredService<RedisStore>());
+        }
+        else
+            builder.Services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<IOptions<StoreOptions>>().Value is var o && o.Kind == StoreKind.Memory
+                ? new MemoryStore() : new SqliteStore(o));
         builder.Services.AddSingleton(sp => new StoreWriter(sp.GetRequiredService<IMessageStore>(),
             sp.GetRequiredService<IOptions<StoreOptions>>().Value.MaxBatch, sp.GetRequiredService<ChatMetrics>(), sp.GetRequiredService<ILogger<StoreWriter>>()));
         builder.Services.AddSingleton<WaiterQuota>();
         builder.Services.AddSingleton<RoomDirectory>();
         builder.Services.AddPostRate(builder.Configuration.GetSection(ChatOptions.Section).Get<ChatOptions>() ?? new ChatOptions());
-        builder.Services.AddChatHealth();
+        builder.Services.AddChatHealth(redis.Enabled);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ChatMetrics.MeterName).AddPrometheusExporter());
         builder.Services.AddHostedService<Lifecycle>();
         // Socket completions run where they complete, and every held response is completed on the thread
@@ -57,6 +67,7 @@ public static class ChatApp
         var app = builder.Build();
         app.Services.GetRequiredService<IMessageStore>(); // open the store now: a bad file stops the start
         var rooms = app.Services.GetRequiredService<RoomDirectory>();
+        if (app.Services.GetService<ISharedLog>() is { } sharedLog) Following.Start(sharedLog, rooms, app.Logger);
         app.Services.GetRequiredService<ChatMetrics>().ObserveRooms(() => rooms.Loaded().Select(r => (r.Name.Value, r.State.HeldCount)));
         app.UseStatusCodePages();
         app.UseRateLimiter();

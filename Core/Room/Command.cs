@@ -25,4 +25,11 @@ public abstract record Command
 
     /// The store failed to keep the messages from <see cref="From"/> on: they never happened.
     public sealed record Failed(MessageIndex From) : Command;
+
+    /// Shared log (several nodes): the log holds <see cref="Text"/> at <see cref="At"/>. Entries may come late,
+    /// twice or out of order; the room publishes each index once, in order.
+    public sealed record Logged(MessageIndex At, MessageText Text) : Command;
+
+    /// Shared log: the log answered a post's append (its index, a key conflict, or a failure).
+    public sealed record Appended(WaiterId Poster, Reply Reply) : Command;
 }

@@ -38,4 +38,10 @@ public abstract record Effect
 
     /// The store lost the messages from this index on: the numbering goes back to it.
     public sealed record Retract(MessageIndex From) : Effect;
+
+    /// Shared log: append this message; the log numbers it. Answer with <see cref="Command.Appended"/>.
+    public sealed record Append(MessageText Text, WaiterId Poster, Option<IdempotencyKey> Key) : Effect;
+
+    /// Shared log: this room has a gap; read the log from this index on and feed each entry as <see cref="Command.Logged"/>.
+    public sealed record Fetch(MessageIndex From) : Effect;
 }

@@ -20,7 +20,7 @@ public static partial class Room
         Effect.Expire e => Without(state, e.Waiter),
         Effect.Forget e => Without(state, e.Waiter),
         Effect.Retract e => Retracted(state, e),
-        Effect.Answer or Effect.Load => state,
+        Effect.Answer or Effect.Load or Effect.Append or Effect.Fetch => state,
         _ => throw new UnreachableException(),
     };
 
@@ -34,6 +34,7 @@ public static partial class Room
         (state with
         {
             Visible = e.At.Next,
+            Next = e.At >= state.Next ? e.At.Next : state.Next, // a shared log numbers without a Persist
             Pending = state.Pending.Count > 0 && state.Pending[0].At == e.At ? state.Pending.RemoveAt(0) : state.Pending.Filter(p => p.At != e.At),
             Recent = state.Recent.Add(e.Text),
             RecentBytes = state.RecentBytes + e.Text.Bytes,

@@ -22,19 +22,24 @@ public static class Laws
 
     private static Seq<Effect> Effects(Seq<Turn> run) => run.Bind(t => t.Effects);
 
-    /// Dense: messages are published at 0, 1, 2, … in order, each with the text last persisted at its index.
+    /// Dense: messages are published at 0, 1, 2, … in order, each with the text last persisted at its index
+    /// (or, with a shared log, the text the log holds there).
     [Pure]
     public static Option<string> Dense(Seq<Turn> run)
     {
         var persisted = new System.Collections.Generic.Dictionary<long, MessageText>();
         var next = 0L;
-        foreach (var effect in Effects(run))
+        foreach (var turn in run)
         {
-            if (effect is Effect.Persist p) persisted[p.At.Value] = p.Text;
-            if (effect is not Effect.Publish pub) continue;
-            if (pub.At.Value != next) return $"published {pub.At} where {next} was next";
-            if (!persisted.TryGetValue(next, out var text) || !text.Equals(pub.Text)) return $"published {pub.At} with text never persisted there";
-            next++;
+            if (turn.Command is Command.Logged logged) persisted[logged.At.Value] = logged.Text;
+            foreach (var effect in turn.Effects)
+            {
+                if (effect is Effect.Persist p) persisted[p.At.Value] = p.Text;
+                if (effect is not Effect.Publish pub) continue;
+                if (pub.At.Value != next) return $"published {pub.At} where {next} was next";
+                if (!persisted.TryGetValue(next, out var text) || !text.Equals(pub.Text)) return $"published {pub.At} with text never persisted there";
+                next++;
+            }
         }
         return None;
     }
@@ -50,7 +55,8 @@ public static class Laws
             {
                 if (effect is Effect.Publish pub)
                 {
-                    if (turn.Command is not Command.Stored s || pub.At >= s.UpTo) return $"{pub.At} published by {turn.Command}";
+                    var covered = turn.Command is Command.Stored s && pub.At < s.UpTo || turn.Command is Command.Logged l && l.At == pub.At;
+                    if (!covered) return $"{pub.At} published by {turn.Command}";
                     visible = pub.At.Value + 1;
                 }
                 if (Received(effect) is (var from, var count) && from.Value + count > visible)

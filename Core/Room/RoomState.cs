@@ -25,8 +25,13 @@ public sealed record RoomState(
     long RecentBytes,
     HashMap<Want, HashSet<WaiterId>> Waiters,
     HashMap<IdempotencyKey, KeyEntry> Keys,
-    Lst<IdempotencyKey> KeyOrder)
+    Lst<IdempotencyKey> KeyOrder,
+    bool SharedLog = false)
 {
+    /// A room whose numbering comes from a shared log (Redis): posts are appended there, and the room
+    /// publishes what the log holds, in index order.
+    public RoomState AsSharedLog() => this with { SharedLog = true };
+
     /// A room with no messages.
     public static RoomState Initial(RoomLimits limits) =>
         Restore(limits, MessageIndex.Zero, Seq<MessageText>.Empty, Seq<(IdempotencyKey, KeyEntry)>.Empty);

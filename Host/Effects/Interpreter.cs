@@ -3,6 +3,7 @@ using Chat.Core.Room;
 using Chat.Core.Values;
 using Chat.Host.Rooms;
 using Chat.Host.Storage;
+using Chat.Host.Storage.Redis;
 
 namespace Chat.Host.Effects;
 
@@ -28,6 +29,8 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
             case Effect.Expire e: Complete(e.Waiter.Id, Outcome.ExpiredOnce); services.Metrics.Expired(); break;
             case Effect.Forget e: Complete(e.Waiter.Id, Outcome.GoneOnce); services.Metrics.Disconnected(); break;
             case Effect.Retract e: Retracted(e.From); break; // its posters were answered by the core
+            case Effect.Append e: _ = AppendAsync(e); break;
+            case Effect.Fetch e: _ = Following.CatchUpAsync(room, SharedLog, e.From, services.Log); break;
             default: throw new UnreachableException($"no interpretation for {effect.GetType().Name}");
         }
     }
@@ -47,6 +50,24 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
     private void Retracted(MessageIndex from)
     {
         foreach (var at in _postedAt.Keys.Where(at => at >= from).ToList()) _postedAt.Remove(at);
+    }
+
+    private ISharedLog SharedLog => services.SharedLog ?? throw new InvalidOperationException("a shared-log effect without a shared log");
+
+    /// Off the loop: the log numbers the post; its answer comes back to the room as a command.
+    private async Task AppendAsync(Effect.Append e)
+    {
+        Reply reply;
+        try
+        {
+            reply = await SharedLog.AppendAsync(room.Name, e.Text, e.Key).ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            Observability.Log.SharedLogFailed(services.Log, error, room.Name.Value);
+            reply = new Reply.StoreFailed(); // never a 2xx for a message the log may not hold
+        }
+        room.Send(new Command.Appended(e.Poster, reply));
     }
 
     private void Hold(Waiter waiter)

@@ -10,9 +10,10 @@ public static class Health
 {
     public const string Ready = "ready";
 
-    public static IServiceCollection AddChatHealth(this IServiceCollection services)
+    public static IServiceCollection AddChatHealth(this IServiceCollection services, bool redis)
     {
-        services.AddHealthChecks().AddCheck<StoreCheck>("store", tags: [Ready]);
+        var checks = services.AddHealthChecks().AddCheck<StoreCheck>("store", tags: [Ready]);
+        if (redis) checks.AddCheck<RedisLinkCheck>("redis", tags: [Ready]);
         return services;
     }
 
@@ -31,6 +32,13 @@ public static class Health
             status = report.Status.ToString(),
             checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
         }));
+    }
+
+    /// With Redis: is this node's link up? While it is down, held polls stay held and posts get 503.
+    private sealed class RedisLinkCheck(ISharedLog log) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(log.IsConnected ? HealthCheckResult.Healthy("the Redis link is up") : HealthCheckResult.Unhealthy("the Redis link is down"));
     }
 
     private sealed class StoreCheck(IMessageStore store) : IHealthCheck

@@ -20,4 +20,10 @@ internal static partial class Log
 
     [LoggerMessage(6, LogLevel.Information, "Shutting down: answering {Held} held polls")]
     public static partial void ShuttingDown(ILogger log, int held);
+
+    [LoggerMessage(7, LogLevel.Warning, "Room {Room}: the shared log did not answer; posts get 503 until it does")]
+    public static partial void SharedLogFailed(ILogger log, Exception error, string room);
+
+    [LoggerMessage(8, LogLevel.Information, "The shared log is back: catching up {Rooms} rooms")]
+    public static partial void SharedLogBack(ILogger log, int rooms);
 }

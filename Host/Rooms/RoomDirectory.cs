@@ -13,22 +13,33 @@ namespace Chat.Host.Rooms;
 /// commands are ordered by its own channel alone. A room is loaded from the store the first time it is named;
 /// the number of rooms is capped so that naming rooms cannot grow memory without bound.
 public sealed class RoomDirectory(IMessageStore store, StoreWriter writer, TimeProvider clock, IOptions<ChatOptions> options,
-    ChatMetrics metrics, WaiterQuota quota, ILogger<RoomDirectory> log)
+    ChatMetrics metrics, WaiterQuota quota, ILogger<RoomDirectory> log, ISharedLog? sharedLog = null)
 {
     /// The cap on held polls, shared by every room.
     public WaiterQuota Quota { get; } = quota;
 
     private readonly ConcurrentDictionary<string, Lazy<RoomLoop>> _rooms = new(StringComparer.Ordinal);
     private readonly ChatOptions _options = options.Value;
-    private readonly RoomServices _services = new(writer, clock, options.Value.PollTimeout, metrics, log);
+    private readonly RoomServices _services = new(writer, clock, options.Value.PollTimeout, metrics, log, sharedLog);
 
     public Either<Rejection, RoomLoop> Find(RoomName name)
     {
         if (_rooms.TryGetValue(name.Value, out var known)) return Loaded(name, known);
         if (_rooms.Count >= _options.MaxRooms) return new Rejection.TooMany("rooms", TimeSpan.FromSeconds(60), ServerWide: true);
-        return Loaded(name, _rooms.GetOrAdd(name.Value, _ => new Lazy<RoomLoop>(() =>
-            new RoomLoop(name, store.Restore(name, _options.RoomLimits), _services))));
+        return Loaded(name, _rooms.GetOrAdd(name.Value, _ => new Lazy<RoomLoop>(() => Load(name))));
     }
+
+    private RoomLoop Load(RoomName name)
+    {
+        var room = new RoomLoop(name, store.Restore(name, _options.RoomLimits), _services);
+        // An entry announced between the restore and now was missed: read past the restored count once.
+        if (sharedLog is not null) _ = Storage.Redis.Following.CatchUpAsync(room, sharedLog, room.State.Visible, log);
+        return room;
+    }
+
+    /// The room's loop if this node has it loaded (announcements for other rooms are not for this node).
+    public RoomLoop? Loaded(string name) =>
+        _rooms.TryGetValue(name, out var room) && room.IsValueCreated ? room.Value : null;
 
     private Either<Rejection, RoomLoop> Loaded(RoomName name, Lazy<RoomLoop> room)
     {

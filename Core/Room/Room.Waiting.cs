@@ -1,0 +1,38 @@
+using Chat.Core.Values;
+using LanguageExt;
+using static LanguageExt.Prelude;
+
+namespace Chat.Core.Room;
+
+public static partial class Room
+{
+    private static bool IsHeld(RoomState state, Waiter waiter) =>
+        state.Waiters.Find(waiter.Want).Map(set => set.Contains(waiter.Id)).IfNone(false);
+
+    /// Seed: `pos < size` answers at once, `pos > size` is 404, `pos == size` waits.
+    /// A message numbered but not yet stored counts as "not yet": its waiters are held until it is stored.
+    private static Seq<Effect> Subscribe(RoomState state, Waiter waiter)
+    {
+        var (at, id) = (waiter.At, waiter.Id);
+        if (at > state.Next) return Seq1<Effect>(new Effect.Answer(id, new Reply.Ahead(at, state.Visible)));
+        if (at >= state.Visible) return Seq1<Effect>(new Effect.Hold(waiter));
+        var limit = (int)Math.Min(waiter.Want.Limit, state.Visible.Value - at.Value);
+        return at >= state.RecentStart
+            ? Seq1<Effect>(new Effect.Answer(id, new Reply.Messages(at, toSeq(state.Recent.Skip((int)(at.Value - state.RecentStart.Value)).Take(limit)).Strict())))
+            : Seq1<Effect>(new Effect.Load(id, waiter.Want with { Limit = limit }));
+    }
+
+    /// Completes every waiter that the newly visible messages reach, one Deliver per want, lowest index first.
+    /// <paramref name="texts"/> are the messages from the old <see cref="RoomState.Visible"/> on.
+    private static Seq<Effect> DeliverTo(RoomState state, Seq<MessageText> texts)
+    {
+        var visible = state.Visible.Plus(texts.Count);
+        return state.Waiters
+            .Filter((want, _) => want.At < visible)
+            .AsEnumerable()
+            .OrderBy(kv => kv.Key.At).ThenBy(kv => kv.Key.Limit)
+            .Select(kv => (Effect)new Effect.Deliver(kv.Value.ToSeq().Strict(), kv.Key,
+                texts.Skip((int)(kv.Key.At.Value - state.Visible.Value)).Take(Math.Min(kv.Key.Limit, (int)(visible.Value - kv.Key.At.Value)))))
+            .ToSeq().Strict();
+    }
+}

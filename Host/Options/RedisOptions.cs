@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Chat.Host.Options;
+
+/// The `Redis` section. With a configuration string, every node shares its rooms through Redis (the store
+/// of record and the numbering); without one, the embedded store is used and nothing else changes.
+public sealed class RedisOptions
+{
+    public const string Section = "Redis";
+
+    /// A StackExchange.Redis configuration string, e.g. `127.0.0.1:6379`. Empty: no Redis.
+    public string? Configuration { get; set; }
+
+    /// How long an idempotency key is remembered.
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan KeyWindow { get; set; } = TimeSpan.FromDays(1);
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Configuration);
+}

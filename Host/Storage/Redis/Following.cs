@@ -1,0 +1,50 @@
+using Chat.Core.Room;
+using Chat.Core.Values;
+using Chat.Host.Rooms;
+
+namespace Chat.Host.Storage.Redis;
+
+/// How a node's rooms follow the shared log: every announced entry goes to its room (if this node has it
+/// loaded) as a Logged command; a room that finds a gap, a room just loaded, and every room after the link
+/// comes back read the log from where they are. Reads and announcements may overlap; the core drops repeats.
+public static class Following
+{
+    public const int ReadBatch = 1000;
+
+    public static void Start(ISharedLog log, RoomDirectory rooms, ILogger logger)
+    {
+        log.Appended += (room, at, text) =>
+        {
+            if (rooms.Loaded(room) is { } loop) loop.Send(new Command.Logged(at, text));
+        };
+        log.Reconnected += () =>
+        {
+            var loaded = rooms.Loaded().ToList();
+            Observability.Log.SharedLogBack(logger, loaded.Count);
+            foreach (var room in loaded) _ = CatchUpAsync(room, log, room.State.Visible, logger);
+        };
+    }
+
+    /// Reads the log from <paramref name="from"/> to its end and feeds every entry to the room, in order.
+    public static async Task CatchUpAsync(RoomLoop room, ISharedLog log, MessageIndex from, ILogger logger)
+    {
+        try
+        {
+            while (true)
+            {
+                var entries = await log.ReadAsync(room.Name, from, ReadBatch).ConfigureAwait(false);
+                foreach (var text in entries)
+                {
+                    room.Send(new Command.Logged(from, text));
+                    from = from.Next;
+                }
+                if (entries.Count < ReadBatch) return;
+            }
+        }
+        catch (Exception error)
+        {
+            // The link is down: the Reconnected catch-up will read this range again.
+            Observability.Log.SharedLogFailed(logger, error, room.Name.Value);
+        }
+    }
+}

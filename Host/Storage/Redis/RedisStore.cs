@@ -1,0 +1,111 @@
+using Chat.Core.Room;
+using Chat.Core.Values;
+using Chat.Host.Options;
+using LanguageExt;
+using StackExchange.Redis;
+using static LanguageExt.Prelude;
+
+namespace Chat.Host.Storage.Redis;
+
+/// Rooms shared by every node through one Redis. A room is a list `chat:{room}:log`: RPUSH's answer is the
+/// index, assigned atomically, the same on every node. A Lua script appends, remembers the idempotency key
+/// and announces the entry on `chat:appended` in one step, so an acknowledged post is in the log before any
+/// node can deliver it. Keys carry the room as a hash tag, so a Redis Cluster would keep each room on one shard.
+public sealed class RedisStore : IMessageStore, ISharedLog
+{
+    private const string Channel = "chat:appended";
+    private const string RoomsKey = "chat:rooms";
+
+    private static readonly LuaScript AppendScript = LuaScript.Prepare("""
+        if @key ~= '' then
+          local seen = redis.call('GET', @keyKey)
+          if seen then
+            local at = tonumber(seen)
+            if redis.call('LINDEX', @log, at) == @text then return {at, 0} end
+            return {at, 1}
+          end
+        end
+        local at = redis.call('RPUSH', @log, @text) - 1
+        if @key ~= '' then redis.call('SET', @keyKey, at, 'EX', @ttl) end
+        redis.call('ZADD', @rooms, 0, @room)
+        redis.call('PUBLISH', @channel, @room .. '\n' .. at .. '\n' .. @text)
+        return {at, 0}
+        """);
+
+    private readonly ConnectionMultiplexer _redis;
+    private readonly IDatabase _db;
+    private readonly TimeSpan _keyWindow;
+
+    public RedisStore(RedisOptions options)
+    {
+        try
+        {
+            var config = ConfigurationOptions.Parse(options.Configuration!);
+            config.AbortOnConnectFail = false; // a node may start before Redis; it reports not-ready meanwhile
+            _redis = ConnectionMultiplexer.Connect(config);
+        }
+        catch (Exception e) when (e is ArgumentException or RedisException)
+        {
+            throw new StoreStartException($"redis: bad configuration '{options.Configuration}': {e.Message}", e);
+        }
+        _db = _redis.GetDatabase();
+        _keyWindow = options.KeyWindow;
+        _redis.GetSubscriber().Subscribe(RedisChannel.Literal(Channel), (_, message) => Announce(message));
+        _redis.ConnectionRestored += (_, e) => { if (e.ConnectionType == ConnectionType.Subscription) Reconnected?.Invoke(); };
+    }
+
+    public event Action<string, MessageIndex, MessageText>? Appended;
+    public event Action? Reconnected;
+    public bool IsConnected => _redis.IsConnected;
+
+    private static RedisKey Log(RoomName room) => $"chat:{{{room}}}:log";
+    private static RedisKey KeyKey(RoomName room, IdempotencyKey key) => $"chat:{{{room}}}:key:{key}";
+
+    private void Announce(RedisValue message)
+    {
+        var parts = ((string)message!).Split('\n', 3);
+        if (parts.Length == 3 && long.TryParse(parts[1], out var at))
+            Appended?.Invoke(parts[0], new MessageIndex(at), MessageText.FromStore(parts[2]));
+    }
+
+    public async Task<Reply> AppendAsync(RoomName room, MessageText text, Option<IdempotencyKey> key)
+    {
+        var result = (RedisResult[])(await _db.ScriptEvaluateAsync(AppendScript, new
+        {
+            log = Log(room),
+            keyKey = key.Match(k => KeyKey(room, k), () => (RedisKey)$"chat:{{{room}}}:nokey"),
+            rooms = (RedisKey)RoomsKey,
+            key = key.Match(k => k.Value, () => ""),
+            text = text.Value,
+            ttl = (long)_keyWindow.TotalSeconds,
+            room = room.Value,
+            channel = Channel,
+        }))!;
+        var at = new MessageIndex((long)result[0]);
+        return (long)result[1] == 0 ? new Reply.Posted(at) : new Reply.KeyConflict(at);
+    }
+
+    public async Task<Seq<MessageText>> ReadAsync(RoomName room, MessageIndex from, int limit) =>
+        toSeq((await _db.ListRangeAsync(Log(room), from.Value, from.Value + limit - 1)).Select(v => MessageText.FromStore(v!))).Strict();
+
+    public RoomState Restore(RoomName room, RoomLimits limits)
+    {
+        var count = _db.ListLength(Log(room));
+        var recent = toSeq(_db.ListRange(Log(room), Math.Max(0, count - limits.WindowCount), count - 1).Select(v => MessageText.FromStore(v!))).Strict();
+        return RoomState.Restore(limits, new MessageIndex(count), recent, Seq<(IdempotencyKey, KeyEntry)>()).AsSharedLog();
+    }
+
+    public void Write(IReadOnlyList<Append> batch) =>
+        throw new NotSupportedException("with a shared log, posts are appended by the log, never persisted by a node");
+
+    public Seq<MessageText> Read(RoomName room, MessageIndex from, int limit) => ReadAsync(room, from, limit).GetAwaiter().GetResult();
+
+    public Seq<(RoomName Room, MessageIndex Next)> Rooms(string after, int limit)
+    {
+        var names = _db.SortedSetRangeByValue(RoomsKey, after == "" ? default : (RedisValue)after, default, Exclude.Start, Order.Ascending, 0, limit);
+        return toSeq(names.Select(n => RoomName.Parse((string)n!)).Rights()
+            .Select(name => (name, new MessageIndex(_db.ListLength(Log(name)))))).Strict();
+    }
+
+    public void Dispose() => _redis.Dispose();
+}

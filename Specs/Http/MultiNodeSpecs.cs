@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Net;
+
+namespace Chat.Specs.Http;
+
+/// Three real Host processes sharing rooms through one real redis-server. Posters post to every node at once,
+/// a follower follows each node, and every follower must end with the identical, complete sequence: the same
+/// number for the same message everywhere, nothing lost, nothing twice, even when links drop or Redis restarts.
+public sealed class MultiNodeSpecs
+{
+    private const int PostsPerNode = 30;
+
+    public enum Fault { None, KillClientLinks, RestartRedis }
+
+    [Theory]
+    [InlineData(Fault.None)]
+    [InlineData(Fault.KillClientLinks)]
+    [InlineData(Fault.RestartRedis)]
+    public async Task Followers_on_every_node_see_one_identical_complete_sequence(Fault fault)
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var folder = Directory.CreateTempSubdirectory("chat-nodes-").FullName;
+        var nodes = new List<ChildHost>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+                nodes.Add(await ChildHost.StartAsync(Path.Combine(folder, $"node{i}.db"), $"--Redis:Configuration={redis.Configuration}"));
+            var total = PostsPerNode * nodes.Count;
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            var followers = nodes.Select(node => FollowAsync(node, total, bound.Token)).ToList();
+
+            var progress = new Progress();
+            var posters = nodes.Select((node, n) => PostAllAsync(node, n, progress, bound.Token)).ToList();
+            while (progress.Acknowledged < total / 3) await Task.Delay(5, bound.Token); // strike mid-run
+            if (fault == Fault.KillClientLinks)
+            {
+                await redis.CliAsync("CLIENT", "KILL", "TYPE", "normal");
+                await redis.CliAsync("CLIENT", "KILL", "TYPE", "pubsub");
+            }
+            if (fault == Fault.RestartRedis) await redis.RestartAsync(down: TimeSpan.FromMilliseconds(500));
+            await Task.WhenAll(posters);
+            if (fault == Fault.RestartRedis) Assert.True(progress.Refused > 0, "no post met the outage: the fault came too late");
+
+            var sequences = await Task.WhenAll(followers);
+            Assert.All(sequences, s => Assert.Equal(sequences[0], s));
+            Assert.Equal(total, sequences[0].Count);
+            Assert.Equal(total, sequences[0].Distinct().Count());
+            for (var n = 0; n < nodes.Count; n++)
+            {
+                var mine = sequences[0].Where(m => m.StartsWith($"n{n}-", StringComparison.Ordinal)).ToList();
+                Assert.Equal(mine.Order(StringComparer.Ordinal), mine);
+            }
+        }
+        finally
+        {
+            foreach (var node in nodes) await node.DisposeAsync();
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// Posts 30 messages in order; a refused post (503 while Redis is away) is retried with the same
+    /// Idempotency-Key, so a post whose answer was lost is not stored twice.
+    private sealed class Progress
+    {
+        public int Acknowledged;
+        public int Refused;
+    }
+
+    private static Task PostAllAsync(ChildHost node, int n, Progress progress, CancellationToken cancel) => Task.Run(async () =>
+    {
+        using var client = node.Client();
+        for (var i = 0; i < PostsPerNode; i++)
+        {
+            var text = $"n{n}-{i:D2}";
+            while (true)
+            {
+                cancel.ThrowIfCancellationRequested();
+                try
+                {
+                    var request = new HttpRequestMessage(HttpMethod.Post, "/chat/post") { Content = new FormUrlEncodedContent([new("message", text)]) };
+                    request.Headers.Add("Idempotency-Key", text);
+                    using var response = await client.SendAsync(request, cancel);
+                    await Task.Delay(10, cancel); // paced, so that the fault strikes while posts are still coming
+                    if (response.StatusCode == HttpStatusCode.Created)
+                    {
+                        Interlocked.Increment(ref progress.Acknowledged);
+                        break;
+                    }
+                    Interlocked.Increment(ref progress.Refused);
+                    Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+                    Assert.NotNull(response.Headers.RetryAfter);
+                }
+                catch (HttpRequestException) { Interlocked.Increment(ref progress.Refused); }
+                await Task.Delay(100, cancel);
+            }
+        }
+    }, cancel);
+
+    /// The seed client's loop against one node, until it has <paramref name="total"/> messages.
+    private static Task<List<string>> FollowAsync(ChildHost node, int total, CancellationToken cancel) => Task.Run(async () =>
+    {
+        using var client = node.Client();
+        var seen = new List<string>();
+        while (seen.Count < total)
+        {
+            try
+            {
+                using var response = await client.GetAsync($"/chat/get/{seen.Count}", cancel);
+                if (response.StatusCode == HttpStatusCode.OK) seen.Add(await response.Content.ReadAsStringAsync(cancel));
+                else if (response.StatusCode != HttpStatusCode.NoContent) await Task.Delay(50, cancel); // 404: this node is behind
+            }
+            catch (HttpRequestException) { await Task.Delay(50, cancel); }
+        }
+        return seen;
+    }, cancel);
+
+    [Fact]
+    public async Task Readiness_shows_the_redis_link()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var folder = Directory.CreateTempSubdirectory("chat-ready-").FullName;
+        await using var node = await ChildHost.StartAsync(Path.Combine(folder, "node.db"), $"--Redis:Configuration={redis.Configuration}");
+        using var client = node.Client();
+        var ready = await client.GetStringAsync("/readyz");
+        Assert.Contains("\"redis\":{\"status\":\"Healthy\"", ready);
+    }
+}
