@@ -42,6 +42,9 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         {
             var config = ConfigurationOptions.Parse(options.Configuration!);
             config.AbortOnConnectFail = false; // a node may start before Redis; it reports not-ready meanwhile
+            // While the link is down a post fails at once (503, retry) instead of waiting in a backlog for
+            // the link: the client decides whether to wait, and no request hangs on Redis.
+            config.BacklogPolicy = BacklogPolicy.FailFast;
             _redis = ConnectionMultiplexer.Connect(config);
         }
         catch (Exception e) when (e is ArgumentException or RedisException)
