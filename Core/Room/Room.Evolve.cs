@@ -11,8 +11,11 @@ public static partial class Room
     [Pure]
     public static RoomState Evolve(RoomState state, Effect effect) => effect switch
     {
-        Effect.Hold e => state with { Waiters = state.Waiters.AddOrUpdate(e.Waiter.Want,
-            set => set.Add(e.Waiter.Id), () => HashSet(e.Waiter.Id)) },
+        Effect.Hold e => state with
+        {
+            Waiters = state.Waiters.AddOrUpdate(e.Waiter.Want,
+            set => set.Add(e.Waiter.Id), () => HashSet(e.Waiter.Id))
+        },
         Effect.Persist e => Numbered(state, e),
         Effect.AwaitStore e => state with { Pending = state.Pending.Map(p => p.At == e.At ? p with { Posters = p.Posters.Add(e.Poster) } : p) },
         Effect.Publish e => Published(state, e),

@@ -60,7 +60,8 @@ public sealed class ChatServer : IAsyncDisposable
                 await socket.ConnectAsync(context.DnsEndPoint, cancel);
                 return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
             },
-        }) { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
+        })
+        { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
 
     private bool _stopped;
 
