@@ -20,9 +20,9 @@ public static class Form
     /// Right: the field's text; a form without a `message` field is a rejection.
     public static async Task<Either<Rejection, string>> ReadMessageAsync(HttpRequest request, int maxMessageBytes)
     {
-        // Percent-encoding can triple a message; multipart adds headers and boundaries.
+        // Percent-encoding can triple a message; multipart adds headers and boundaries. Kestrel refuses a
+        // Content-Length over this at the first read, and a chunked body as soon as it passes it.
         var bodyLimit = 3L * maxMessageBytes + 16 * 1024;
-        if (request.ContentLength > bodyLimit) return new Rejection.TooLarge(maxMessageBytes);
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = bodyLimit;
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type)) return new Rejection.NotAForm(request.ContentType ?? "");
         try
