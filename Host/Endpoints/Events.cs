@@ -41,9 +41,7 @@ public static class Events
             await Problems.Ahead(new Reply.Ahead(next, room.State.Visible)).ExecuteAsync(http);
             return;
         }
-        var (refused, lease) = rooms.Quota.Take(http.Connection.RemoteIpAddress)
-            .Match(Right: l => ((Rejection?)null, (WaiterQuota.Lease?)l), Left: r => (r, null));
-        if (refused is not null)
+        if (rooms.Quota.TryTake(http.Connection.RemoteIpAddress, out var lease) is { } refused)
         {
             await Problems.For(refused).ExecuteAsync(http);
             return;

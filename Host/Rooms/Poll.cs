@@ -20,9 +20,8 @@ public static class Poll
         if (now is [Effect.Answer a]) return new Outcome.Replied(a.Reply);
         if (rooms.Stopping) return Outcome.ExpiredOnce;
 
-        var (refused, lease) = counted ? (null, null) : rooms.Quota.Take(http.Connection.RemoteIpAddress)
-            .Match(Right: l => ((Rejection?)null, (WaiterQuota.Lease?)l), Left: r => (r, null));
-        if (refused is not null) return new Outcome.Refused(refused);
+        WaiterQuota.Lease? lease = null;
+        if (!counted && rooms.Quota.TryTake(http.Connection.RemoteIpAddress, out lease) is { } refused) return new Outcome.Refused(refused);
         using (lease)
         {
             room.Send(new Command.Subscribe(exchange.Waiter), exchange);

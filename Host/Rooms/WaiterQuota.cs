@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using Chat.Core;
 using Chat.Host.Options;
-using LanguageExt;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Host.Rooms;
@@ -16,8 +15,10 @@ public sealed class WaiterQuota(IOptions<ChatOptions> options)
     private readonly ChatOptions _options = options.Value;
     private int _total;
 
-    public Either<Rejection, Lease> Take(IPAddress? client)
+    /// A lease for one more held poll from <paramref name="client"/>, or why not (then <paramref name="lease"/> is null).
+    public Rejection? TryTake(IPAddress? client, out Lease? lease)
     {
+        lease = null;
         var address = client ?? IPAddress.None;
         if (Interlocked.Increment(ref _total) > _options.MaxWaiters)
         {
@@ -29,7 +30,8 @@ public sealed class WaiterQuota(IOptions<ChatOptions> options)
             Release(address);
             return new Rejection.TooMany("held polls from this address", _options.PollTimeout, ServerWide: false);
         }
-        return new Lease(this, address);
+        lease = new Lease(this, address);
+        return null;
     }
 
     private void Release(IPAddress address)

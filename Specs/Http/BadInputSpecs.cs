@@ -5,23 +5,8 @@ using System.Text;
 namespace Chat.Specs.Http;
 
 /// Whatever a client sends, it gets a clear 4xx with a problem+json body: never a 500, a hang or lost data.
-public sealed class BadInputSpecs : IAsyncLifetime
+public sealed class BadInputSpecs() : SharedServer("--Chat:MaxMessageBytes=1024")
 {
-    private ChatServer _server = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await ChatServer.StartAsync("--Chat:MaxMessageBytes=1024");
-        _client = _server.Client();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-    }
-
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
     {
         Assert.Equal(status, response.StatusCode);
@@ -40,7 +25,7 @@ public sealed class BadInputSpecs : IAsyncLifetime
     [InlineData("PATCH", "/rooms/x/post", "POST")]
     public async Task A_wrong_method_is_405_with_Allow(string method, string path, string allow)
     {
-        using var response = await _client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path)).WaitAsync(Wire.Bound);
+        using var response = await Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path)).WaitAsync(Wire.Bound);
         await AssertProblemAsync(response, HttpStatusCode.MethodNotAllowed);
         Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow));
     }
@@ -48,18 +33,18 @@ public sealed class BadInputSpecs : IAsyncLifetime
     [Fact]
     public async Task A_form_without_a_message_field_is_400()
     {
-        using var response = await _client.PostAsync("/chat/post", new FormUrlEncodedContent([new("text", "hi")])).WaitAsync(Wire.Bound);
+        using var response = await Client.PostAsync("/chat/post", new FormUrlEncodedContent([new("text", "hi")])).WaitAsync(Wire.Bound);
         await AssertProblemAsync(response, HttpStatusCode.BadRequest);
     }
 
     [Fact]
     public async Task An_empty_message_is_400() =>
-        await AssertProblemAsync(await _client.PostAsync(""), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await Client.PostAsync(""), HttpStatusCode.BadRequest);
 
     [Fact]
     public async Task A_body_that_is_not_a_form_is_415()
     {
-        using var response = await _client.PostAsync("/chat/post", new StringContent("""{"message":"hi"}""", Encoding.UTF8, "application/json")).WaitAsync(Wire.Bound);
+        using var response = await Client.PostAsync("/chat/post", new StringContent("""{"message":"hi"}""", Encoding.UTF8, "application/json")).WaitAsync(Wire.Bound);
         await AssertProblemAsync(response, (HttpStatusCode)415);
     }
 
@@ -70,7 +55,7 @@ public sealed class BadInputSpecs : IAsyncLifetime
     [InlineData("message=%C3%28")]
     public async Task An_undecodable_urlencoded_form_is_400(string body)
     {
-        using var response = await _client.PostAsync("/chat/post", new StringContent(body, Encoding.ASCII, "application/x-www-form-urlencoded")).WaitAsync(Wire.Bound);
+        using var response = await Client.PostAsync("/chat/post", new StringContent(body, Encoding.ASCII, "application/x-www-form-urlencoded")).WaitAsync(Wire.Bound);
         await AssertProblemAsync(response, HttpStatusCode.BadRequest);
     }
 
@@ -82,25 +67,25 @@ public sealed class BadInputSpecs : IAsyncLifetime
     {
         var content = new ByteArrayContent(body.Select(c => (byte)c).ToArray());
         content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-        using var response = await _client.PostAsync("/chat/post", content).WaitAsync(Wire.Bound);
+        using var response = await Client.PostAsync("/chat/post", content).WaitAsync(Wire.Bound);
         await AssertProblemAsync(response, HttpStatusCode.BadRequest);
     }
 
     [Fact]
     public async Task A_message_at_the_limit_is_stored_and_one_byte_more_is_413()
     {
-        using var atLimit = await _client.PostAsync(new string('a', 1022) + "é"); // 1024 bytes of UTF-8
+        using var atLimit = await Client.PostAsync(new string('a', 1022) + "é"); // 1024 bytes of UTF-8
         Assert.Equal(HttpStatusCode.Created, atLimit.StatusCode);
 
-        await AssertProblemAsync(await _client.PostAsync(new string('a', 1023) + "é"), HttpStatusCode.RequestEntityTooLarge);
-        await AssertProblemAsync(await _client.PostMultipartAsync(new string('a', 1025)), HttpStatusCode.RequestEntityTooLarge);
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetTextAsync("/chat/get/2")).Status);
+        await AssertProblemAsync(await Client.PostAsync(new string('a', 1023) + "é"), HttpStatusCode.RequestEntityTooLarge);
+        await AssertProblemAsync(await Client.PostMultipartAsync(new string('a', 1025)), HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetTextAsync("/chat/get/2")).Status);
     }
 
     [Fact]
     public async Task A_huge_declared_body_is_413_before_it_is_sent()
     {
-        var response = await RawHttp.SendAsync(_server.Address,
+        var response = await RawHttp.SendAsync(Server.Address,
             "POST /chat/post HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 104857600\r\n\r\nmessage=aaaa");
         Assert.Equal(413, response.Status);
         Assert.Equal("application/problem+json", response.Header("Content-Type"));
@@ -110,7 +95,7 @@ public sealed class BadInputSpecs : IAsyncLifetime
     public async Task A_huge_chunked_body_is_413_and_is_not_read_to_its_end()
     {
         using var tcp = new TcpClient();
-        await tcp.ConnectAsync(_server.Address.Host, _server.Address.Port);
+        await tcp.ConnectAsync(Server.Address.Host, Server.Address.Port);
         var stream = tcp.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes("POST /chat/post HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n8\r\nmessage=\r\n"));
         using var bound = new CancellationTokenSource(Wire.Bound);
@@ -148,7 +133,7 @@ public sealed class BadInputSpecs : IAsyncLifetime
     [InlineData("/rooms/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/get/0", 400)]
     public async Task A_malformed_or_overflowing_index_or_path_is_a_clear_4xx(string path, int status)
     {
-        using var response = await _client.GetAsync(path).WaitAsync(Wire.Bound);
+        using var response = await Client.GetAsync(path).WaitAsync(Wire.Bound);
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
@@ -158,7 +143,7 @@ public sealed class BadInputSpecs : IAsyncLifetime
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/chat/post") { Content = new FormUrlEncodedContent([new("message", "hi")]) };
         request.Headers.TryAddWithoutValidation("Idempotency-Key", new string('k', 201));
-        using var response = await _client.SendAsync(request).WaitAsync(Wire.Bound);
+        using var response = await Client.SendAsync(request).WaitAsync(Wire.Bound);
         await AssertProblemAsync(response, HttpStatusCode.BadRequest);
     }
 
@@ -208,7 +193,7 @@ public sealed class BadInputSpecs : IAsyncLifetime
             int status;
             try
             {
-                status = (await RawHttp.SendAsync(_server.Address, Encoding.Latin1.GetBytes(request), TimeSpan.FromSeconds(5))).Status;
+                status = (await RawHttp.SendAsync(Server.Address, Encoding.Latin1.GetBytes(request), TimeSpan.FromSeconds(5))).Status;
             }
             catch (Exception e) when (e is IOException or SocketException)
             {
@@ -223,6 +208,6 @@ public sealed class BadInputSpecs : IAsyncLifetime
             // 505 HTTP Version Not Supported is Kestrel's exact answer to HTTP/9.9: the protocol's, not a failure.
             Assert.True(status < 500 || (status == 505 && request.Contains("HTTP/9.9")), $"{status} for {request[..Math.Min(80, request.Length)]}");
         }
-        Assert.Equal(HttpStatusCode.Created, (await _client.PostAsync("still alive")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Client.PostAsync("still alive")).StatusCode);
     }
 }

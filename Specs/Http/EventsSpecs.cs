@@ -6,37 +6,20 @@ using FsCheck.Xunit;
 namespace Chat.Specs.Http;
 
 /// Server-Sent Events per room: replay, then live, resumable at any index.
-public sealed class EventsSpecs : IAsyncLifetime
+public sealed class EventsSpecs() : SharedServer("--Chat:KeepAlive=00:00:00.200", "--Chat:WindowCount=4")
 {
-    private ChatServer _server = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await ChatServer.StartAsync("--Chat:KeepAlive=00:00:00.200", "--Chat:WindowCount=4");
-        _client = _server.Client();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-    }
-
-    private static string Room() => "e" + Guid.NewGuid().ToString("N")[..12];
-
     [Fact]
     public async Task A_stream_replays_history_then_goes_live_with_no_gap_or_duplicate()
     {
-        var room = Room();
-        for (var i = 0; i < 10; i++) await _client.PostAsync($"m{i}", $"/rooms/{room}/post"); // past the window of 4
-        await using var events = await SseReader.OpenAsync(_client, $"/rooms/{room}/events?from=0");
+        var room = NewRoom("e");
+        for (var i = 0; i < 10; i++) await Client.PostAsync($"m{i}", $"/rooms/{room}/post"); // past the window of 4
+        await using var events = await SseReader.OpenAsync(Client, $"/rooms/{room}/events?from=0");
         Assert.Equal("text/event-stream", events.Response.Content.Headers.ContentType!.MediaType);
         Assert.Equal("no", events.Response.Headers.Single("X-Accel-Buffering"));
         Assert.Equal("no-store", events.Response.Headers.Single("Cache-Control"));
 
         var history = await events.TakeAsync(10);
-        await _client.PostAsync("live", $"/rooms/{room}/post");
+        await Client.PostAsync("live", $"/rooms/{room}/post");
         var live = await events.NextAsync();
 
         Assert.Equal(Enumerable.Range(0, 10).Select(i => ((long)i, $"m{i}")), history);
@@ -46,16 +29,16 @@ public sealed class EventsSpecs : IAsyncLifetime
     [Fact]
     public async Task A_stream_resumes_after_Last_Event_ID_at_every_seam()
     {
-        var room = Room();
+        var room = NewRoom("e");
         const int n = 8;
-        for (var i = 0; i < n; i++) await _client.PostAsync($"m{i}", $"/rooms/{room}/post");
+        for (var i = 0; i < n; i++) await Client.PostAsync($"m{i}", $"/rooms/{room}/post");
         for (var seam = 0; seam <= n; seam++)
         {
-            await using var events = await SseReader.OpenAsync(_client, $"/rooms/{room}/events", lastEventId: seam == 0 ? null : (seam - 1).ToString());
+            await using var events = await SseReader.OpenAsync(Client, $"/rooms/{room}/events", lastEventId: seam == 0 ? null : (seam - 1).ToString());
             if (seam == 0)
             {
                 // No Last-Event-ID and no `from`: the stream starts at the room's end.
-                await _client.PostAsync($"m{n}", $"/rooms/{room}/post");
+                await Client.PostAsync($"m{n}", $"/rooms/{room}/post");
                 Assert.Equal((n, $"m{n}"), await events.NextAsync());
                 continue;
             }
@@ -67,10 +50,10 @@ public sealed class EventsSpecs : IAsyncLifetime
     [Fact]
     public async Task Multi_line_and_unicode_text_comes_through_intact()
     {
-        var room = Room();
+        var room = NewRoom("e");
         string[] texts = ["line one\nline two\n\nline four", "emoji 😀, ü€, 中文", "data: not a field\nid: 99", " leading space", ""];
-        foreach (var text in texts.Where(t => t.Length > 0)) await _client.PostAsync(text, $"/rooms/{room}/post");
-        await using var events = await SseReader.OpenAsync(_client, $"/rooms/{room}/events?from=0");
+        foreach (var text in texts.Where(t => t.Length > 0)) await Client.PostAsync(text, $"/rooms/{room}/post");
+        await using var events = await SseReader.OpenAsync(Client, $"/rooms/{room}/events?from=0");
         var got = await events.TakeAsync(4);
         Assert.Equal(texts.Where(t => t.Length > 0), got.Select(e => e.Data));
     }
@@ -78,7 +61,7 @@ public sealed class EventsSpecs : IAsyncLifetime
     [Fact]
     public async Task An_idle_stream_gets_keep_alive_comments()
     {
-        await using var events = await SseReader.OpenAsync(_client, $"/rooms/{Room()}/events");
+        await using var events = await SseReader.OpenAsync(Client, $"/rooms/{NewRoom("e")}/events");
         var next = events.NextAsync();
         var deadline = DateTime.UtcNow + Wire.Bound;
         while (events.Comments.Count < 2 && DateTime.UtcNow < deadline) await Task.Delay(50);
@@ -92,9 +75,9 @@ public sealed class EventsSpecs : IAsyncLifetime
     [InlineData("?from=5", null, 404)]
     public async Task Bad_resume_points_are_a_clear_4xx(string query, string? lastEventId, int status)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, $"/rooms/{Room()}/events{query}");
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/rooms/{NewRoom("e")}/events{query}");
         if (lastEventId is not null) request.Headers.Add("Last-Event-ID", lastEventId);
-        using var response = await _client.SendAsync(request).WaitAsync(Wire.Bound);
+        using var response = await Client.SendAsync(request).WaitAsync(Wire.Bound);
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
@@ -108,16 +91,16 @@ public sealed class EventsSpecs : IAsyncLifetime
         input =>
         {
             var (texts, limit) = input;
-            var room = Room();
+            var room = NewRoom("e");
             var run = Task.Run(async () =>
             {
-                await using var events = await SseReader.OpenAsync(_client, $"/rooms/{room}/events?from=0");
+                await using var events = await SseReader.OpenAsync(Client, $"/rooms/{room}/events?from=0");
                 var singles = Task.Run(async () =>
                 {
                     var seen = new List<string>();
                     while (seen.Count < texts.Length)
                     {
-                        var (status, body) = await _client.GetTextAsync($"/rooms/{room}/get/{seen.Count}");
+                        var (status, body) = await Client.GetTextAsync($"/rooms/{room}/get/{seen.Count}");
                         if (status == HttpStatusCode.OK) seen.Add(body);
                     }
                     return seen;
@@ -127,14 +110,14 @@ public sealed class EventsSpecs : IAsyncLifetime
                     var seen = new List<string>();
                     while (seen.Count < texts.Length)
                     {
-                        using var response = await _client.GetAsync($"/rooms/{room}/messages?from={seen.Count}&limit={limit}");
+                        using var response = await Client.GetAsync($"/rooms/{room}/messages?from={seen.Count}&limit={limit}");
                         if (response.StatusCode != HttpStatusCode.OK) continue;
                         var page = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
                         seen.AddRange(page.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()!));
                     }
                     return seen;
                 });
-                foreach (var text in texts) (await _client.PostAsync(text, $"/rooms/{room}/post")).EnsureSuccessStatusCode();
+                foreach (var text in texts) (await Client.PostAsync(text, $"/rooms/{room}/post")).EnsureSuccessStatusCode();
                 var streamed = (await events.TakeAsync(texts.Length)).Select(e => e.Data).ToList();
                 return (await singles, await batches, streamed);
             });

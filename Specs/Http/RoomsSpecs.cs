@@ -4,28 +4,11 @@ using System.Text.Json;
 namespace Chat.Specs.Http;
 
 /// Named rooms, batch catch-up, room status and the room list.
-public sealed class RoomsSpecs : IAsyncLifetime
+public sealed class RoomsSpecs() : SharedServer("--Chat:PollTimeout=00:00:00.500", "--Chat:MaxBatch=50")
 {
-    private ChatServer _server = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await ChatServer.StartAsync("--Chat:PollTimeout=00:00:00.500", "--Chat:MaxBatch=50");
-        _client = _server.Client();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-    }
-
-    private static string Room() => "r" + Guid.NewGuid().ToString("N")[..12];
-
     private async Task<JsonElement> JsonAsync(string path)
     {
-        using var response = await _client.GetAsync(path).WaitAsync(Wire.Bound);
+        using var response = await Client.GetAsync(path).WaitAsync(Wire.Bound);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
@@ -33,32 +16,32 @@ public sealed class RoomsSpecs : IAsyncLifetime
     [Fact]
     public async Task Each_room_numbers_its_own_messages_and_chat_is_the_default_room()
     {
-        var (a, b) = (Room(), Room());
-        await _client.PostAsync("a0", $"/rooms/{a}/post");
-        await _client.PostAsync("b0", $"/rooms/{b}/post");
-        using var second = await _client.PostAsync("a1", $"/rooms/{a}/post");
-        await _client.PostAsync("seed", "/chat/post");
+        var (a, b) = (NewRoom("r"), NewRoom("r"));
+        await Client.PostAsync("a0", $"/rooms/{a}/post");
+        await Client.PostAsync("b0", $"/rooms/{b}/post");
+        using var second = await Client.PostAsync("a1", $"/rooms/{a}/post");
+        await Client.PostAsync("seed", "/chat/post");
 
         Assert.Equal($"/rooms/{a}/get/1", second.Headers.Location!.OriginalString);
-        Assert.Equal((HttpStatusCode.OK, "a1"), await _client.GetTextAsync($"/rooms/{a}/get/1"));
-        Assert.Equal((HttpStatusCode.OK, "b0"), await _client.GetTextAsync($"/rooms/{b}/get/0"));
-        Assert.Equal((HttpStatusCode.OK, "seed"), await _client.GetTextAsync("/rooms/chat/get/0"));
+        Assert.Equal((HttpStatusCode.OK, "a1"), await Client.GetTextAsync($"/rooms/{a}/get/1"));
+        Assert.Equal((HttpStatusCode.OK, "b0"), await Client.GetTextAsync($"/rooms/{b}/get/0"));
+        Assert.Equal((HttpStatusCode.OK, "seed"), await Client.GetTextAsync("/rooms/chat/get/0"));
     }
 
     [Fact]
     public async Task A_room_nobody_posted_to_behaves_like_an_empty_room()
     {
-        var room = Room();
+        var room = NewRoom("r");
         Assert.Equal(0, (await JsonAsync($"/rooms/{room}")).GetProperty("next").GetInt64());
-        Assert.Equal(HttpStatusCode.NoContent, (await _client.GetTextAsync($"/rooms/{room}/get/0")).Status);
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetTextAsync($"/rooms/{room}/get/1")).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.GetTextAsync($"/rooms/{room}/get/0")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetTextAsync($"/rooms/{room}/get/1")).Status);
     }
 
     [Fact]
     public async Task Room_status_gives_the_next_index()
     {
-        var room = Room();
-        for (var i = 0; i < 3; i++) await _client.PostAsync($"m{i}", $"/rooms/{room}/post");
+        var room = NewRoom("r");
+        for (var i = 0; i < 3; i++) await Client.PostAsync($"m{i}", $"/rooms/{room}/post");
         var status = await JsonAsync($"/rooms/{room}");
         Assert.Equal(room, status.GetProperty("room").GetString());
         Assert.Equal(3, status.GetProperty("next").GetInt64());
@@ -68,7 +51,7 @@ public sealed class RoomsSpecs : IAsyncLifetime
     public async Task The_room_list_pages_by_name()
     {
         var prefix = "list" + Guid.NewGuid().ToString("N")[..6];
-        foreach (var name in new[] { "c", "a", "b" }) await _client.PostAsync("x", $"/rooms/{prefix}{name}/post");
+        foreach (var name in new[] { "c", "a", "b" }) await Client.PostAsync("x", $"/rooms/{prefix}{name}/post");
 
         var first = await JsonAsync($"/rooms?after={prefix}&limit=2");
         var names = first.GetProperty("rooms").EnumerateArray().Select(r => r.GetProperty("room").GetString()).ToList();
@@ -81,8 +64,8 @@ public sealed class RoomsSpecs : IAsyncLifetime
     [Fact]
     public async Task A_batch_returns_every_message_from_N_up_to_the_limit()
     {
-        var room = Room();
-        for (var i = 0; i < 5; i++) await _client.PostAsync($"m{i}", $"/rooms/{room}/post");
+        var room = NewRoom("r");
+        for (var i = 0; i < 5; i++) await Client.PostAsync($"m{i}", $"/rooms/{room}/post");
 
         var page = await JsonAsync($"/rooms/{room}/messages?from=1&limit=3");
 
@@ -96,12 +79,12 @@ public sealed class RoomsSpecs : IAsyncLifetime
     [Fact]
     public async Task A_batch_at_the_end_long_polls_and_answers_with_what_arrives()
     {
-        var room = Room();
-        await _client.PostAsync("m0", $"/rooms/{room}/post");
-        var held = _client.GetStringAsync($"/rooms/{room}/messages?from=1");
-        await _client.UntilHeldAsync(1, room);
+        var room = NewRoom("r");
+        await Client.PostAsync("m0", $"/rooms/{room}/post");
+        var held = Client.GetStringAsync($"/rooms/{room}/messages?from=1");
+        await Client.UntilHeldAsync(1, room);
 
-        await _client.PostAsync("m1", $"/rooms/{room}/post");
+        await Client.PostAsync("m1", $"/rooms/{room}/post");
 
         var page = JsonDocument.Parse(await held.WaitAsync(Wire.Bound)).RootElement;
         Assert.Equal(2, page.GetProperty("next").GetInt64());
@@ -111,9 +94,9 @@ public sealed class RoomsSpecs : IAsyncLifetime
     [Fact]
     public async Task A_batch_at_the_end_is_204_at_the_timeout_and_404_past_the_end()
     {
-        var room = Room();
-        Assert.Equal(HttpStatusCode.NoContent, (await _client.GetTextAsync($"/rooms/{room}/messages?from=0")).Status);
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetTextAsync($"/rooms/{room}/messages?from=1")).Status);
+        var room = NewRoom("r");
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.GetTextAsync($"/rooms/{room}/messages?from=0")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetTextAsync($"/rooms/{room}/messages?from=1")).Status);
     }
 
     [Theory]
@@ -127,7 +110,7 @@ public sealed class RoomsSpecs : IAsyncLifetime
     [InlineData("from=1.5")]
     public async Task Bad_batch_parameters_are_400(string query)
     {
-        using var response = await _client.GetAsync($"/rooms/{Room()}/messages?{query}").WaitAsync(Wire.Bound);
+        using var response = await Client.GetAsync($"/rooms/{NewRoom("r")}/messages?{query}").WaitAsync(Wire.Bound);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
@@ -140,7 +123,7 @@ public sealed class RoomsSpecs : IAsyncLifetime
     public async Task Bad_room_names_are_400(string path)
     {
         var method = path.EndsWith("/post", StringComparison.Ordinal) ? HttpMethod.Post : HttpMethod.Get;
-        using var response = await _client.SendAsync(new HttpRequestMessage(method, path)
+        using var response = await Client.SendAsync(new HttpRequestMessage(method, path)
         {
             Content = method == HttpMethod.Post ? new FormUrlEncodedContent([new("message", "x")]) : null,
         }).WaitAsync(Wire.Bound);

@@ -46,8 +46,7 @@ public sealed class RoomMachine : Machine<RoomUnderTest, ChatModel>
         if (model.Held.Count > 0)
         {
             var held = model.Held.ToArray();
-            ops.Add(Gen.Elements(held).Select(h => Op(new ResetOp(h.Key, h.Value, model))));
-            ops.Add(Gen.Elements(held).Select(h => Op(new TimeoutOp(h.Key, h.Value, model))));
+            ops.Add(from h in Gen.Elements(held) from timedOut in Gen.Elements(false, true) select Op(new LeaveOp(h.Key, h.Value, timedOut, model)));
         }
         return Gen.OneOf(ops);
     }
@@ -117,28 +116,18 @@ public sealed class RoomMachine : Machine<RoomUnderTest, ChatModel>
         public override string ToString() => $"Store {k}";
     }
 
-    private sealed class ResetOp(long id, long at, ChatModel before) : Operation<RoomUnderTest, ChatModel>
+    /// A held waiter leaves: its client hung up (Reset → Forget) or its time is up (Timeout → Expire).
+    private sealed class LeaveOp(long id, long at, bool timedOut, ChatModel before) : Operation<RoomUnderTest, ChatModel>
     {
         public override ChatModel Run(ChatModel m) => m with { Held = m.Held.Remove(id) };
         public override Property Check(RoomUnderTest actual, ChatModel model)
         {
             var waiter = new Waiter(new WaiterId(id), Want.One(new MessageIndex(at)));
-            var effects = actual.Step(new Command.Reset(waiter));
-            return Agrees(actual, model, effects.Equals(Seq1<Effect>(new Effect.Forget(waiter))) && before.Held.ContainsKey(id), ToString());
+            var effects = actual.Step(timedOut ? new Command.Timeout(waiter) : new Command.Reset(waiter));
+            Effect expected = timedOut ? new Effect.Expire(waiter) : new Effect.Forget(waiter);
+            return Agrees(actual, model, effects.Equals(Seq1(expected)) && before.Held.ContainsKey(id), ToString());
         }
-        public override string ToString() => $"Reset w{id}";
-    }
-
-    private sealed class TimeoutOp(long id, long at, ChatModel before) : Operation<RoomUnderTest, ChatModel>
-    {
-        public override ChatModel Run(ChatModel m) => m with { Held = m.Held.Remove(id) };
-        public override Property Check(RoomUnderTest actual, ChatModel model)
-        {
-            var waiter = new Waiter(new WaiterId(id), Want.One(new MessageIndex(at)));
-            var effects = actual.Step(new Command.Timeout(waiter));
-            return Agrees(actual, model, effects.Equals(Seq1<Effect>(new Effect.Expire(waiter))) && before.Held.ContainsKey(id), ToString());
-        }
-        public override string ToString() => $"Timeout w{id}";
+        public override string ToString() => $"{(timedOut ? "Timeout" : "Reset")} w{id}";
     }
 }
 
