@@ -107,8 +107,9 @@ public sealed class OperationsSpecs
         var folder = Directory.CreateTempSubdirectory("chat-stop-").FullName;
         var db = Path.Combine(folder, "chat.db");
         var host = await ChildHost.StartAsync(db);
-        using (var client = host.Client())
+        try
         {
+            using var client = host.Client();
             for (var i = 0; i < 3; i++) await client.PostAsync($"kept {i}");
             var polls = new List<TcpClient>();
             for (var i = 0; i < 200; i++)
@@ -131,7 +132,10 @@ public sealed class OperationsSpecs
             Assert.All(await Task.WhenAll(answers), status => Assert.Equal(204, status));
             foreach (var tcp in polls) tcp.Dispose();
         }
-        await host.DisposeAsync();
+        finally
+        {
+            await host.DisposeAsync(); // killed if SIGTERM did not end it: a failed spec leaves no process behind
+        }
 
         await using var again = await ChildHost.StartAsync(db);
         using var reader = again.Client();
