@@ -1,0 +1,79 @@
+/* bench/load: a long-poll load tool for the seed protocol (and nchan). One thread, epoll, raw HTTP/1.1. */
+#ifndef LOAD_H
+#define LOAD_H
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stddef.h>
+#include <netinet/in.h>
+
+#define BODY_KEEP 256            /* bytes of a body kept for checks; the rest is only hashed */
+
+/* An HTTP/1.1 response read incrementally: Content-Length, chunked, or until close. */
+typedef struct {
+    int state, status, chunked, has_len, line_len;
+    int64_t left, body_total;
+    uint64_t hash;               /* FNV-1a of the whole body */
+    char line[512];
+    char body[BODY_KEEP]; int body_len;
+    char last_modified[64], etag[64];
+} resp_t;
+
+void resp_reset(resp_t *r);
+/* Feeds bytes; returns 1 when the response is complete, 0 when more is needed, -1 on a protocol error. */
+int resp_feed(resp_t *r, const char *p, size_t n, size_t *used);
+/* The peer closed: completes a read-until-close body. */
+int resp_eof(resp_t *r);
+uint64_t fnv1a(const char *p, size_t n);
+
+/* Where the server is and which dialect it speaks. */
+enum proto { PROTO_CHAT, PROTO_NCHAN };
+typedef struct {
+    struct sockaddr_in addr;
+    int port, proto, pid;
+    int npids, pids[8];          /* pid and its children (nginx: master + worker) */
+    const char *label;
+} target_t;
+
+int64_t now_ns(void);
+int64_t cpu_self_ns(void);
+void raise_nofile(void);
+int connect_blocking(const target_t *t);
+/* Opens n non-blocking TCP_NODELAY connections, at most `window` handshakes in flight. Returns how many. */
+int connect_many(const target_t *t, int *fds, int n, int window);
+int send_all(int fd, const char *p, size_t n);
+/* One request/response on a blocking socket; returns 1 done, 0 timed out, -1 error. */
+int exchange(int fd, const char *req, size_t len, resp_t *r, int timeout_ms);
+
+/* Requests. `index` is used by the chat dialect, the validators by nchan (empty: none yet). */
+int build_get(const target_t *t, char *buf, size_t cap, int64_t index, const char *lm, const char *etag);
+int build_post(const target_t *t, char *buf, size_t cap, const char *text);
+/* The chat's current count, found with GET /chat/get/n (200 below, 404 above, held at count). nchan: 0. */
+int64_t probe_count(const target_t *t);
+
+/* /proc: the server's CPU ticks and memory (summed over pids), and its side of the TCP connections. */
+void proc_find_children(target_t *t);
+int64_t proc_cpu_ticks(const target_t *t);
+int proc_mem(const target_t *t, int64_t *rss, int64_t *pss);
+int tcp_server_side(int port, int *established, int64_t *rx_queue);
+
+/* Statistics over latencies in ns. */
+typedef struct { int64_t *v; size_t n, cap; } samples_t;
+void samples_add(samples_t *s, int64_t x);
+void samples_sort(samples_t *s);
+double samples_pct_ms(const samples_t *s, double pct);   /* after sort; pct in [0,100] */
+
+/* Command-line settings of both modes (main.c). */
+typedef struct {
+    int waiters, rounds, warmup, connect_window;
+    int round_timeout_s, settle_timeout_s, settle_ms;
+    int posters, followers, seconds;
+    double rate;                 /* posts/s over all posters; 0: as fast as possible */
+} opts_t;
+
+/* Waits until the server has read every request and gone idle (see README); returns ms waited or -1. */
+typedef int (*pump_fn)(void *ctx, int timeout_ms);
+int settle(const target_t *t, const opts_t *o, int expect_conns, pump_fn pump, void *ctx);
+
+int run_fanout(target_t *t, const opts_t *o);
+int run_throughput(target_t *t, const opts_t *o);
+#endif

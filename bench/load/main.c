@@ -1,0 +1,66 @@
+/* load: fan-out and throughput load for the seed protocol and nchan. JSON lines on stdout, a summary on stderr. */
+#include "load.h"
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(void)
+{
+    fprintf(stderr,
+        "usage: load fanout|throughput --port P [options]\n"
+        "  --proto chat|nchan     dialect (default chat: GET /chat/get/N; nchan: validators, raw post body)\n"
+        "  --pid PID              server pid (its children too): memory, CPU and idle checks\n"
+        "  --label NAME           copied into every JSON line\n"
+        " fanout:     --waiters N (1000) --rounds R (5) --warmup W (1) --round-timeout S (30)\n"
+        " throughput: --posters K (1) --followers M (100) --rate R posts/s in all (0: flat out) --seconds T (10)\n"
+        " both:       --settle-timeout S (60) --settle-ms MS (1000, idle time when no --pid) --connect-window N (256)\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) usage();
+    const char *mode = argv[1];
+    target_t t = { .proto = PROTO_CHAT, .label = "server" };
+    opts_t o = { .waiters = 1000, .rounds = 5, .warmup = 1, .connect_window = 256, .round_timeout_s = 30,
+                 .settle_timeout_s = 60, .settle_ms = 1000, .posters = 1, .followers = 100, .seconds = 10 };
+    static struct option opts[] = {
+        { "port", 1, 0, 'p' }, { "proto", 1, 0, 'P' }, { "pid", 1, 0, 'i' }, { "label", 1, 0, 'l' },
+        { "waiters", 1, 0, 'n' }, { "rounds", 1, 0, 'r' }, { "warmup", 1, 0, 'w' }, { "round-timeout", 1, 0, 'T' },
+        { "posters", 1, 0, 'k' }, { "followers", 1, 0, 'm' }, { "rate", 1, 0, 'R' }, { "seconds", 1, 0, 's' },
+        { "settle-timeout", 1, 0, 'S' }, { "settle-ms", 1, 0, 'M' }, { "connect-window", 1, 0, 'c' }, { 0, 0, 0, 0 } };
+    int c;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p': t.port = atoi(optarg); break;
+        case 'P': t.proto = !strcmp(optarg, "nchan") ? PROTO_NCHAN : !strcmp(optarg, "chat") ? PROTO_CHAT : -1; break;
+        case 'i': t.pid = atoi(optarg); break;
+        case 'l': t.label = optarg; break;
+        case 'n': o.waiters = atoi(optarg); break;
+        case 'r': o.rounds = atoi(optarg); break;
+        case 'w': o.warmup = atoi(optarg); break;
+        case 'T': o.round_timeout_s = atoi(optarg); break;
+        case 'k': o.posters = atoi(optarg); break;
+        case 'm': o.followers = atoi(optarg); break;
+        case 'R': o.rate = atof(optarg); break;
+        case 's': o.seconds = atoi(optarg); break;
+        case 'S': o.settle_timeout_s = atoi(optarg); break;
+        case 'M': o.settle_ms = atoi(optarg); break;
+        case 'c': o.connect_window = atoi(optarg); break;
+        default: usage();
+        }
+    }
+    if (t.port <= 0 || t.proto < 0 || o.waiters < 1 || o.posters < 1 || o.followers < 1 || o.seconds < 1) usage();
+    if (o.seconds > 600 || o.rounds > 1000) { fprintf(stderr, "load: runs are bounded: --seconds <= 600, --rounds <= 1000\n"); return 2; }
+    t.addr.sin_family = AF_INET;
+    t.addr.sin_port = htons((uint16_t)t.port);
+    t.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    raise_nofile();
+    proc_find_children(&t);
+    if (!strcmp(mode, "fanout")) return run_fanout(&t, &o);
+    if (!strcmp(mode, "throughput")) return run_throughput(&t, &o);
+    usage();
+}

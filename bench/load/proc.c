@@ -1,0 +1,88 @@
+/* What /proc says about the server: CPU ticks, RSS/PSS, and whether it has read its sockets dry. */
+#include "load.h"
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* nginx runs a master and a worker: count the pid and its direct children. */
+void proc_find_children(target_t *t)
+{
+    t->npids = 0;
+    if (t->pid <= 0) return;
+    t->pids[t->npids++] = t->pid;
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (d && (e = readdir(d)) && t->npids < 8) {
+        int pid = atoi(e->d_name);
+        if (pid <= 0) continue;
+        char path[64], buf[512];
+        snprintf(path, sizeof path, "/proc/%d/stat", pid);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        char *rp = strrchr(buf, ')');
+        int ppid = 0;
+        if (rp && sscanf(rp + 2, "%*c %d", &ppid) == 1 && ppid == t->pid) t->pids[t->npids++] = pid;
+    }
+    if (d) closedir(d);
+}
+
+int64_t proc_cpu_ticks(const target_t *t)
+{
+    int64_t sum = 0;
+    for (int i = 0; i < t->npids; i++) {
+        char path[64], buf[1024];
+        snprintf(path, sizeof path, "/proc/%d/stat", t->pids[i]);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        char *rp = strrchr(buf, ')');
+        long long ut = 0, st = 0;
+        /* after ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+        if (rp && sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld", &ut, &st) == 2)
+            sum += ut + st;
+    }
+    return sum;
+}
+
+int proc_mem(const target_t *t, int64_t *rss, int64_t *pss)
+{
+    *rss = *pss = 0;
+    int ok = 0;
+    for (int i = 0; i < t->npids; i++) {
+        char path[64], line[256];
+        snprintf(path, sizeof path, "/proc/%d/smaps_rollup", t->pids[i]);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        long long kb;
+        while (fgets(line, sizeof line, f)) {
+            if (sscanf(line, "Rss: %lld kB", &kb) == 1) { *rss += kb * 1024; ok = 1; }
+            else if (sscanf(line, "Pss: %lld kB", &kb) == 1) *pss += kb * 1024;
+        }
+        fclose(f);
+    }
+    return ok ? 0 : -1;
+}
+
+/* Server side of the loopback connections: local port == port, state ESTABLISHED. A request the server has
+   not read yet shows in rx_queue; all zero means every request has been read. */
+int tcp_server_side(int port, int *established, int64_t *rx_queue)
+{
+    *established = 0; *rx_queue = 0;
+    FILE *f = fopen("/proc/net/tcp", "r");
+    if (!f) return -1;
+    char line[512];
+    if (!fgets(line, sizeof line, f)) { fclose(f); return -1; }
+    while (fgets(line, sizeof line, f)) {
+        unsigned lport, st; unsigned long tx, rx;
+        if (sscanf(line, " %*d: %*x:%x %*x:%*x %x %lx:%lx", &lport, &st, &tx, &rx) != 4) continue;
+        if ((int)lport == port && st == 1) { (*established)++; *rx_queue += (int64_t)rx; }
+    }
+    fclose(f);
+    return 0;
+}
