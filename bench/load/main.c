@@ -14,7 +14,7 @@ static void usage(void)
         "  --pid PID              server pid (its children too): memory, CPU and idle checks\n"
         "  --label NAME           copied into every JSON line\n"
         " fanout:     --waiters N (1000) --rounds R (5) --warmup W (1) --round-timeout S (30)\n"
-        " throughput: --posters K (1) --followers M (100) --rate R posts/s in all (0: flat out) --seconds T (10)\n"
+        " throughput: --posters K (1) --followers M (100; 0: posters only) --rate R posts/s in all (0: flat out) --seconds T (10)\n"
         " both:       --settle-timeout S (60) --settle-ms MS (1000, idle time when no --pid) --connect-window N (256)\n");
     exit(2);
 }
@@ -53,7 +53,7 @@ int main(int argc, char **argv)
         default: usage();
         }
     }
-    if (t.port <= 0 || t.proto < 0 || o.waiters < 1 || o.posters < 1 || o.followers < 1 || o.seconds < 1) usage();
+    if (t.port <= 0 || t.proto < 0 || o.waiters < 1 || o.posters < 1 || o.followers < 0 || o.seconds < 1) usage();
     if (o.seconds > 600 || o.rounds > 1000) { fprintf(stderr, "load: runs are bounded: --seconds <= 600, --rounds <= 1000\n"); return 2; }
     t.addr.sin_family = AF_INET;
     t.addr.sin_port = htons((uint16_t)t.port);

@@ -1,6 +1,7 @@
-/* throughput: K posters (flat out, or paced at R posts/s in all) and M followers reading every message in
-   order, for T seconds. Texts carry the post's send time, so followers measure post-to-delivery latency;
-   every follower's n-th message must hash the same. */
+/* throughput: K posters (flat out, or paced at R posts/s in all) and M followers (M may be 0) reading every
+   message in order, for T seconds. Texts carry the post's send time, so followers measure post-to-delivery
+   latency; every follower's n-th message must hash the same. Each poster also times its own post's
+   acknowledgement: from just before the request is written until the whole response is read. */
 #include "load.h"
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 typedef struct {
     int fd, alive;
     int64_t index, pos;          /* follower: next index to poll (chat), messages seen so far */
+    int64_t sent;                /* poster: when its outstanding post was written (ns) */
     resp_t r;
     char lm[64], etag[64];
 } tconn_t;
@@ -22,7 +24,7 @@ typedef struct {
     tconn_t *c;                  /* followers 0..m-1, posters m..m+k-1 */
     uint64_t *seen; size_t seen_cap;
     int64_t deliveries, mismatches, errors, repolls, early;
-    samples_t lat;
+    samples_t lat, ack;          /* post-to-delivery, post acknowledgement */
     int counting;
 } tp_t;
 
@@ -49,6 +51,7 @@ static int post_one(tp_t *p, tconn_t *c, int poster, int64_t seq)
     snprintf(text, sizeof text, "m-%d-%lld-%lld", poster, (long long)seq, (long long)now_ns());
     int len = build_post(p->t, req, sizeof req, text);
     resp_reset(&c->r);
+    c->sent = now_ns();
     return send_all(c->fd, req, (size_t)len);
 }
 
@@ -99,7 +102,7 @@ static int pump_followers(void *ctx, int timeout_ms)
 int run_throughput(target_t *t, const opts_t *o)
 {
     tp_t p = { .t = t, .m = o->followers, .k = o->posters };
-    int64_t k0 = probe_count(t);
+    int64_t k0 = p.m ? probe_count(t) : 0;        /* posters alone need no index */
     if (k0 < 0) { fprintf(stderr, "throughput: could not find the message count\n"); return 1; }
     int total = p.m + p.k, *fds = malloc((size_t)total * sizeof *fds), *idle = malloc((size_t)p.k * sizeof *idle);
     p.c = calloc((size_t)total, sizeof *p.c);
@@ -135,37 +138,45 @@ int run_throughput(target_t *t, const opts_t *o)
             int rc = read_resp(c->fd, &c->r);
             if (rc < 0) { fprintf(stderr, "throughput: poster connection closed\n"); return 1; }
             if (rc == 0) continue;
-            if (c->r.status >= 200 && c->r.status < 300) posts++; else post_errors++;
+            if (c->r.status >= 200 && c->r.status < 300) { posts++; samples_add(&p.ack, now_ns() - c->sent); }
+            else post_errors++;
             idle[nidle++] = (int)id;
         }
     }
     int64_t elapsed = now_ns() - start, cpu = cpu_self_ns() - cpu0, ticks = proc_cpu_ticks(t) - ticks0;
     p.counting = 0;
-    int64_t min_pos = -1, dead = 0;
+    int64_t min_pos = p.m ? -1 : posts, dead = 0;  /* no followers: no lag */
     for (int i = 0; i < p.m; i++) {
         if (!p.c[i].alive) dead++;
         if (min_pos < 0 || p.c[i].pos < min_pos) min_pos = p.c[i].pos;
     }
     samples_sort(&p.lat);
+    samples_sort(&p.ack);
     double secs = elapsed / 1e9;
     printf("{\"mode\":\"throughput\",\"label\":\"%s\",\"proto\":\"%s\",\"posters\":%d,\"followers\":%d,"
            "\"rate\":%.0f,\"seconds\":%.3f,\"posts\":%lld,\"post_errors\":%lld,\"posts_per_s\":%.1f,"
            "\"deliveries\":%lld,\"deliveries_per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
            "\"mismatches\":%lld,\"follower_errors\":%lld,\"dead_followers\":%lld,\"lag\":%lld,\"repolls\":%lld,"
-           "\"foreign\":%lld,\"tool_cpu_ms\":%.1f,\"server_cpu_ms\":%lld}\n",
+           "\"foreign\":%lld,\"ack_p50_ms\":%.3f,\"ack_p99_ms\":%.3f,\"ack_max_ms\":%.3f,"
+           "\"tool_cpu_ms\":%.1f,\"server_cpu_ms\":%lld}\n",
            t->label, t->proto == PROTO_CHAT ? "chat" : "nchan", p.k, p.m, o->rate, secs, (long long)posts,
            (long long)post_errors, posts / secs, (long long)p.deliveries, p.deliveries / secs,
            samples_pct_ms(&p.lat, 50), samples_pct_ms(&p.lat, 99), samples_pct_ms(&p.lat, 100),
            (long long)p.mismatches, (long long)p.errors, (long long)dead, (long long)(posts - min_pos),
-           (long long)p.repolls, (long long)p.early, cpu / 1e6, (long long)ticks * 10);
+           (long long)p.repolls, (long long)p.early, samples_pct_ms(&p.ack, 50), samples_pct_ms(&p.ack, 99),
+           samples_pct_ms(&p.ack, 100), cpu / 1e6, (long long)ticks * 10);
     fflush(stdout);
-    fprintf(stderr, "  %s throughput %d posters%s, %d followers: %.0f posts/s, %.0f deliveries/s, p50 %.2f ms, "
-            "p99 %.2f ms, lag %lld, mismatches %lld, errors %lld, tool cpu %.0f ms\n", t->label, p.k,
-            o->rate > 0 ? " (paced)" : "", p.m, posts / secs, p.deliveries / secs, samples_pct_ms(&p.lat, 50),
-            samples_pct_ms(&p.lat, 99), (long long)(posts - min_pos), (long long)p.mismatches,
-            (long long)(p.errors + post_errors), cpu / 1e6);
+    char follow[256] = "";
+    if (p.m)
+        snprintf(follow, sizeof follow, "%.0f deliveries/s, p50 %.2f ms, p99 %.2f ms, lag %lld, mismatches %lld, ",
+                 p.deliveries / secs, samples_pct_ms(&p.lat, 50), samples_pct_ms(&p.lat, 99),
+                 (long long)(posts - min_pos), (long long)p.mismatches);
+    fprintf(stderr, "  %s throughput %d posters%s, %d followers: %.0f posts/s, post-ack p50 %.2f ms, p99 %.2f ms, "
+            "%serrors %lld, tool cpu %.0f ms, server cpu %lld ms in %.1f s\n", t->label, p.k,
+            o->rate > 0 ? " (paced)" : "", p.m, posts / secs, samples_pct_ms(&p.ack, 50), samples_pct_ms(&p.ack, 99),
+            follow, (long long)(p.errors + post_errors), cpu / 1e6, (long long)ticks * 10, secs);
     for (int i = 0; i < total; i++) close(p.c[i].fd);
     close(p.ep);
-    free(p.c); free(fds); free(idle); free(p.seen); free(p.lat.v);
+    free(p.c); free(fds); free(idle); free(p.seen); free(p.lat.v); free(p.ack.v);
     return 0;
 }
