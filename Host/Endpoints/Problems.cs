@@ -36,8 +36,6 @@ public static class Problems
 
     public static IResult Unavailable(string why) => Problem(503, "Unavailable", why, TimeSpan.FromSeconds(1));
 
-    public static IResult NotFound() => Problem(404, "Not found", "No resource at this path.");
-
     public static IResult MethodNotAllowed(string allow) => Problem(405, "Method not allowed", $"Use {allow}.", allow: allow);
 
     private static IResult Problem(int status, string title, string detail, TimeSpan? retryAfter = null, string? allow = null) =>

@@ -13,7 +13,7 @@ public static class Poll
     /// holds a lease for this client (an event stream takes one for its whole life).
     public static async Task<Outcome> AskAsync(RoomLoop room, Want want, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted = false)
     {
-        var exchange = Exchange.ForPoll(want);
+        var exchange = Exchange.ForPoll(room, want);
         var now = Room.Decide(room.State, new Command.Subscribe(exchange.Waiter));
         if (now is [Effect.Answer { Reply: Reply.Messages m }]) return new Outcome.Messages(m.From, m.Texts, WasHeld: false);
         if (now is [Effect.Load l]) return new Outcome.FromStore(l.Want);
@@ -25,12 +25,7 @@ public static class Poll
         using (lease)
         {
             room.Send(new Command.Subscribe(exchange.Waiter), exchange);
-            // Seed: `async_on_peer_reset`. A client that hangs up is forgotten at once, not at its timeout.
-            using var watch = aborted.Register(static state =>
-            {
-                var (loop, waiter) = ((RoomLoop, Waiter))state!;
-                loop.Send(new Command.Reset(waiter));
-            }, (room, exchange.Waiter));
+            using var watch = aborted.Register(static exchange => ((Exchange)exchange!).Abandon(), exchange);
             return await exchange.Task.ConfigureAwait(false);
         }
     }
