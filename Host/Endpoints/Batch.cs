@@ -30,10 +30,16 @@ public static class Batch
                     from start in first
                     from count in most
                     from loop in rooms.Find(name)
-                    select (loop, want: new Want(start, count));
-        return await asked.MatchAsync(
-            RightAsync: async ok => await RenderAsync(await Poll.AskAsync(ok.loop, ok.want, http, rooms, http.RequestAborted), ok.loop.Name, store),
-            Left: Problems.For);
+                    select (loop, new Want(start, count));
+        if (asked.Case is Rejection rejection) return Problems.For(rejection);
+        var (loop0, want) = ((RoomLoop, Want))asked.Case!;
+        var outcome = await Poll.AskAsync(loop0, want, http, rooms, http.RequestAborted); // one async frame while held, as in Get
+        return outcome switch
+        {
+            Outcome.Messages m => Replies.Json(ToPage(loop0.Name, m.From, m.Texts)),
+            Outcome.FromStore f => Replies.Json(ToPage(loop0.Name, f.Want.At, await store.ReadAsync(loop0.Name, f.Want))),
+            _ => Replies.WithoutMessages(outcome),
+        };
     }
 
     /// A whole number in [min, max], or a 400 that says which parameter and why.
@@ -41,17 +47,6 @@ public static class Batch
         long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
             ? value
             : new Rejection.BadParameter(name, $"'{name}' must be a whole number from {min} to {max}.");
-
-    private static async Task<IResult> RenderAsync(Outcome outcome, RoomName room, IMessageStore store) => outcome switch
-    {
-        Outcome.Messages m => Replies.Json(ToPage(room, m.From, m.Texts)),
-        Outcome.FromStore f => Replies.Json(ToPage(room, f.Want.At, await store.ReadAsync(room, f.Want))),
-        Outcome.Replied { Reply: Reply.Ahead a } => Problems.Ahead(a),
-        Outcome.Expired => Replies.Expired(),
-        Outcome.Unavailable u => Problems.Unavailable(u.Why),
-        Outcome.Refused r => Problems.For(r.Rejection),
-        _ => Results.Empty,
-    };
 
     public static Page ToPage(RoomName room, MessageIndex from, Seq<MessageText> texts) =>
         new(room.Value, from.Value, from.Value + texts.Count, texts.Select((t, i) => new Item(from.Value + i, t.Value)).ToList());

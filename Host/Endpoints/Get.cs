@@ -21,18 +21,13 @@ public static class Get
         if (asked.Case is Rejection rejection) return Problems.For(rejection);
         var (room0, at) = ((RoomLoop, MessageIndex))asked.Case!;
         var outcome = await Poll.AskAsync(room0, Want.One(at), http, rooms, http.RequestAborted);
-        return outcome is Outcome.FromStore f ? Loaded(await store.ReadAsync(room0.Name, f.Want), f.Want.At) : Render(outcome);
+        return outcome switch
+        {
+            Outcome.Messages m => Replies.Message(m),
+            Outcome.FromStore f => Loaded(await store.ReadAsync(room0.Name, f.Want), f.Want.At),
+            _ => Replies.WithoutMessages(outcome),
+        };
     }
-
-    private static IResult Render(Outcome outcome) => outcome switch
-    {
-        Outcome.Messages m => Replies.Message(m),
-        Outcome.Replied { Reply: Reply.Ahead a } => Problems.Ahead(a),
-        Outcome.Expired => Replies.Expired(),
-        Outcome.Unavailable u => Problems.Unavailable(u.Why),
-        Outcome.Refused r => Problems.For(r.Rejection),
-        _ => Results.Empty, // Gone: the client hung up; nobody reads this
-    };
 
     private static IResult Loaded(Seq<MessageText> texts, MessageIndex at) =>
         texts.IsEmpty ? Problems.Unavailable("the message could not be read from the store") : Replies.Message(new Outcome.Messages(at, texts, WasHeld: false));

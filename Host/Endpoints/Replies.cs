@@ -13,6 +13,16 @@ public static class Replies
     /// Seed: the message at N as `text/plain`, exactly its bytes.
     public static IResult Message(Outcome.Messages m) => new MessageResult(m.From, m.FirstUtf8, Cacheable: !m.WasHeld);
 
+    /// Every way a poll can end without messages, the same for the seed poll and the batch.
+    public static IResult WithoutMessages(Outcome outcome) => outcome switch
+    {
+        Outcome.Replied { Reply: Reply.Ahead a } => Problems.Ahead(a),
+        Outcome.Expired => Expired(),
+        Outcome.Unavailable u => Problems.Unavailable(u.Why),
+        Outcome.Refused r => Problems.For(r.Rejection),
+        _ => Results.Empty, // Gone: the client hung up; nobody reads this
+    };
+
     /// Seed: nothing was posted before the poll timeout: 204, poll N again.
     public static IResult Expired() => NoContent;
 

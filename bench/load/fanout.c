@@ -33,16 +33,6 @@ static int send_poll(fan_t *f, waiter_t *w)
     return send_all(w->fd, req, (size_t)len);
 }
 
-/* Reads what is there; 1 when the response is complete, 0 not yet, -1 closed or broken. */
-static int read_resp(int fd, resp_t *r)
-{
-    char buf[16384];
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n > 0) return resp_feed(r, buf, (size_t)n, NULL);
-    if (n == 0) return resp_eof(r);
-    return errno == EAGAIN || errno == EINTR ? 0 : -1;
-}
-
 static void drop(fan_t *f, waiter_t *w, const char *why)
 {
     fprintf(stderr, "fanout: waiter %d dropped: %s\n", (int)(w - f->w), why);

@@ -3,6 +3,8 @@
 #include <string.h>
 #include <strings.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <unistd.h>
 
 enum { S_STATUS, S_HEADER, S_BODY, S_CHUNK_SIZE, S_CHUNK_DATA, S_CHUNK_END, S_TRAILER, S_UNTIL_CLOSE, S_DONE };
 
@@ -134,4 +136,13 @@ int resp_eof(resp_t *r)
 {
     if (r->state == S_UNTIL_CLOSE) { r->state = S_DONE; return 1; }
     return -1;
+}
+
+int read_resp(int fd, resp_t *r)
+{
+    char buf[16384];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) return resp_feed(r, buf, (size_t)n, NULL);
+    if (n == 0) return resp_eof(r);
+    return errno == EAGAIN || errno == EINTR ? 0 : -1;
 }

@@ -23,6 +23,8 @@ void resp_reset(resp_t *r);
 int resp_feed(resp_t *r, const char *p, size_t n, size_t *used);
 /* The peer closed: completes a read-until-close body. */
 int resp_eof(resp_t *r);
+/* Reads what the socket has into r: 1 when the response is complete, 0 not yet, -1 closed or broken. */
+int read_resp(int fd, resp_t *r);
 uint64_t fnv1a(const char *p, size_t n);
 
 /* Where the server is and which dialect it speaks. */

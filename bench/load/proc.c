@@ -6,6 +6,19 @@
 #include <string.h>
 
 /* nginx runs a master and a worker: count the pid and its direct children. */
+/* /proc/PID/stat into buf; returns the last ')' (the fields after the command name), or NULL. */
+static char *read_stat(int pid, char *buf, size_t size)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return NULL;
+    size_t n = fread(buf, 1, size - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    return strrchr(buf, ')');
+}
+
 void proc_find_children(target_t *t)
 {
     t->npids = 0;
@@ -16,14 +29,8 @@ void proc_find_children(target_t *t)
     while (d && (e = readdir(d)) && t->npids < 8) {
         int pid = atoi(e->d_name);
         if (pid <= 0) continue;
-        char path[64], buf[512];
-        snprintf(path, sizeof path, "/proc/%d/stat", pid);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = 0;
-        char *rp = strrchr(buf, ')');
+        char buf[1024];
+        char *rp = read_stat(pid, buf, sizeof buf);
         int ppid = 0;
         if (rp && sscanf(rp + 2, "%*c %d", &ppid) == 1 && ppid == t->pid) t->pids[t->npids++] = pid;
     }
@@ -34,14 +41,8 @@ int64_t proc_cpu_ticks(const target_t *t)
 {
     int64_t sum = 0;
     for (int i = 0; i < t->npids; i++) {
-        char path[64], buf[1024];
-        snprintf(path, sizeof path, "/proc/%d/stat", t->pids[i]);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = 0;
-        char *rp = strrchr(buf, ')');
+        char buf[1024];
+        char *rp = read_stat(t->pids[i], buf, sizeof buf);
         long long ut = 0, st = 0;
         /* after ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
         if (rp && sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld", &ut, &st) == 2)

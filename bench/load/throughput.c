@@ -28,15 +28,6 @@ typedef struct {
     int counting;
 } tp_t;
 
-static int read_resp(int fd, resp_t *r)
-{
-    char buf[16384];
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n > 0) return resp_feed(r, buf, (size_t)n, NULL);
-    if (n == 0) return resp_eof(r);
-    return errno == EAGAIN || errno == EINTR ? 0 : -1;
-}
-
 static int poll_next(tp_t *p, tconn_t *c)
 {
     char req[512];
