@@ -26,11 +26,10 @@ public static class Batch
     {
         var first = from is null ? MessageIndex.Zero : Parameter("from", from, 0, long.MaxValue).Map(v => new MessageIndex(v));
         var most = limit is null ? DefaultLimit : Parameter("limit", limit, 1, options.Value.MaxBatch).Map(v => (int)v);
-        var asked = from name in RoomName.Parse(room)
-                    from start in first
-                    from count in most
-                    from loop in rooms.Find(name)
-                    select (loop, new Want(start, count));
+        var asked = await rooms.FindAsync(from name in RoomName.Parse(room)
+                                          from start in first
+                                          from count in most
+                                          select (name, new Want(start, count)));
         if (asked.Case is Rejection rejection) return Problems.For(rejection);
         var (loop0, want) = ((RoomLoop, Want))asked.Case!;
         var outcome = await Poll.AskAsync(loop0, want, http, rooms, http.RequestAborted); // one async frame while held, as in Get

@@ -20,12 +20,11 @@ public static class Events
     public static async Task HandleAsync(string room, string? from, HttpContext http, RoomDirectory rooms, IMessageStore store, IOptions<ChatOptions> options)
     {
         var lastEventId = http.Request.Headers["Last-Event-ID"].FirstOrDefault();
-        var asked = from name in RoomName.Parse(room)
-                    from start in Start(lastEventId, @from)
-                    from loop in rooms.Find(name)
-                    select (loop, start);
+        var asked = await rooms.FindAsync(from name in RoomName.Parse(room)
+                                          from start in Start(lastEventId, @from)
+                                          select (name, start));
         await asked.Match(
-            Right: ok => FollowAsync(ok.loop, ok.start.IfNone(() => ok.loop.State.Visible), http, rooms, store, options.Value),
+            Right: ok => FollowAsync(ok.Room, ok.Asked.IfNone(() => ok.Room.State.Visible), http, rooms, store, options.Value),
             Left: rejection => Problems.For(rejection).ExecuteAsync(http));
     }
 

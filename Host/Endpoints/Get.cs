@@ -14,10 +14,9 @@ public static class Get
     /// times the number of polls held (15,000 in the benchmark), so no MatchAsync or local async function here.
     public static async Task<IResult> HandleAsync(string? room, string n, HttpContext http, RoomDirectory rooms, IMessageStore store)
     {
-        var asked = from name in RoomName.Parse(room)
-                    from index in MessageIndex.Parse(n)
-                    from loop in rooms.Find(name)
-                    select (loop, index);
+        var asked = await rooms.FindAsync(from name in RoomName.Parse(room)
+                                          from index in MessageIndex.Parse(n)
+                                          select (name, index));
         if (asked.Case is Rejection rejection) return Problems.For(rejection);
         var (room0, at) = ((RoomLoop, MessageIndex))asked.Case!;
         var outcome = await Poll.AskAsync(room0, Want.One(at), http, rooms, http.RequestAborted);

@@ -17,20 +17,20 @@ public static class Post
         var name = RoomName.Parse(room);
         var key = IdempotencyKey.Parse(http.Request.Headers["Idempotency-Key"].FirstOrDefault());
         var form = await Form.ReadMessageAsync(http.Request, max);   // the only I/O before the core
-        var post = from n in name
-                   from k in key
-                   from raw in form
-                   from text in MessageText.Parse(raw, max)
-                   from loop in rooms.Find(n)
-                   select (loop, text, k);
+        var post = await rooms.FindAsync(from n in name
+                                         from k in key
+                                         from raw in form
+                                         from text in MessageText.Parse(raw, max)
+                                         select (n, (text, k)));
         return await post.MatchAsync(
             RightAsync: async ok =>
             {
+                var ((text, k), loop) = (ok.Asked, ok.Room);
                 var exchange = Exchange.ForPost();
-                ok.loop.Send(new Command.Post(ok.text, exchange.Id, ok.k), exchange);
+                loop.Send(new Command.Post(text, exchange.Id, k), exchange);
                 var outcome = await exchange.Task.ConfigureAwait(false);
-                if (outcome is Outcome.Replied { Reply: Reply.Posted p }) Log.Posted(log, ok.loop.Name.Value, p.At.Value, ok.text.Bytes);
-                return Render(outcome, ok.loop.Name, prefix);
+                if (outcome is Outcome.Replied { Reply: Reply.Posted p }) Log.Posted(log, loop.Name.Value, p.At.Value, text.Bytes);
+                return Render(outcome, loop.Name, prefix);
             },
             Left: Problems.For);
     }

@@ -51,7 +51,7 @@ public static class Routes
                 Events.HandleAsync(room(http), from, http, rooms, store, options))
             .WithSummary("Server-Sent Events: one event per message, id = index; resumes after Last-Event-ID or at `from`")
             .Produces<string>(200, "text/event-stream").ProducesProblem(400).ProducesProblem(404);
-        group.MapMethods("", Reads, (HttpContext http, RoomDirectory rooms) => Status.Handle(room(http), rooms))
+        group.MapMethods("", Reads, (HttpContext http, RoomDirectory rooms) => Status.HandleAsync(room(http), rooms))
             .WithSummary("Where the room stands: its next index and how many polls it holds")
             .Produces<Status.RoomStatus>().ProducesProblem(400);
         Only(group, "/post", "POST");

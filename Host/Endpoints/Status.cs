@@ -1,6 +1,7 @@
 using Chat.Core.Values;
 using Chat.Host.Rooms;
 using LanguageExt;
+using static LanguageExt.Prelude;
 
 namespace Chat.Host.Endpoints;
 
@@ -9,9 +10,8 @@ public static class Status
 {
     public sealed record RoomStatus(string Room, long Next, int Held);
 
-    public static IResult Handle(string room, RoomDirectory rooms) =>
-        (from name in RoomName.Parse(room)
-         from loop in rooms.Find(name)
-         select loop.State is var s ? new RoomStatus(name.Value, s.Visible.Value, s.HeldCount) : null)
+    public static async Task<IResult> HandleAsync(string room, RoomDirectory rooms) =>
+        (await rooms.FindAsync(RoomName.Parse(room).Map(name => (name, unit))))
+        .Map(found => found.Room.State is var s ? new RoomStatus(found.Room.Name.Value, s.Visible.Value, s.HeldCount) : null)
         .Match(Right: Replies.Json, Left: Problems.For);
 }

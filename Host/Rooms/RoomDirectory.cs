@@ -18,44 +18,61 @@ public sealed class RoomDirectory(IMessageStore store, StoreWriter writer, TimeP
     /// The cap on held polls, shared by every room.
     public WaiterQuota Quota { get; } = quota;
 
-    private readonly ConcurrentDictionary<string, Lazy<RoomLoop>> _rooms = new(StringComparer.Ordinal);
+    /// One restore per room, however many requests name it at once; every request awaits the same task, so a
+    /// cold room under a thousand concurrent polls holds no thread while the store answers.
+    private readonly ConcurrentDictionary<string, Lazy<Task<RoomLoop>>> _rooms = new(StringComparer.Ordinal);
     private readonly ChatOptions _options = options.Value;
     private readonly RoomServices _services = new(writer, clock, options.Value.PollTimeout, metrics, log, sharedLog);
 
-    public Either<Rejection, RoomLoop> Find(RoomName name)
+    /// The room a request names, with what else it asked; or why not. Completes at once for a loaded room.
+    public async ValueTask<Either<Rejection, (RoomLoop Room, T Asked)>> FindAsync<T>(Either<Rejection, (RoomName Name, T Asked)> asked)
     {
-        if (_rooms.TryGetValue(name.Value, out var known)) return Loaded(name, known);
-        if (_rooms.Count >= _options.MaxRooms) return new Rejection.TooMany("rooms", TimeSpan.FromSeconds(60), ServerWide: true);
-        return Loaded(name, _rooms.GetOrAdd(name.Value, _ => new Lazy<RoomLoop>(() => Load(name))));
+        if (asked.Case is Rejection rejection) return rejection;
+        var (name, rest) = ((RoomName, T))asked.Case!;
+        var found = await FindAsync(name).ConfigureAwait(false);
+        return found.Map(room => (room, rest));
     }
 
-    private RoomLoop Load(RoomName name)
+    public ValueTask<Either<Rejection, RoomLoop>> FindAsync(RoomName name)
     {
-        var room = new RoomLoop(name, store.Restore(name, _options.RoomLimits), _services);
+        if (!_rooms.TryGetValue(name.Value, out var room))
+        {
+            if (_rooms.Count >= _options.MaxRooms)
+                return new(new Rejection.TooMany("rooms", TimeSpan.FromSeconds(60), ServerWide: true));
+            room = _rooms.GetOrAdd(name.Value, _ => new Lazy<Task<RoomLoop>>(() => LoadAsync(name)));
+        }
+        return room.Value.IsCompletedSuccessfully ? new(room.Value.Result) : LoadedAsync(name, room);
+    }
+
+    private async Task<RoomLoop> LoadAsync(RoomName name)
+    {
+        var room = new RoomLoop(name, await store.RestoreAsync(name, _options.RoomLimits).ConfigureAwait(false), _services);
         // An entry announced between the restore and now was missed: read past the restored count once.
         if (sharedLog is not null) _ = Storage.Redis.Following.CatchUpAsync(room, sharedLog, room.State.Visible, log);
         return room;
     }
 
-    /// The room's loop if this node has it loaded (announcements for other rooms are not for this node).
-    public RoomLoop? Loaded(string name) =>
-        _rooms.TryGetValue(name, out var room) && room.IsValueCreated ? room.Value : null;
-
-    private Either<Rejection, RoomLoop> Loaded(RoomName name, Lazy<RoomLoop> room)
+    private async ValueTask<Either<Rejection, RoomLoop>> LoadedAsync(RoomName name, Lazy<Task<RoomLoop>> room)
     {
         try
         {
-            return room.Value;
+            return await room.Value.ConfigureAwait(false);
         }
         catch (Exception e)
         {
             Log.RoomRestoreFailed(log, e, name.Value);
-            _rooms.TryRemove(new KeyValuePair<string, Lazy<RoomLoop>>(name.Value, room));
+            _rooms.TryRemove(new KeyValuePair<string, Lazy<Task<RoomLoop>>>(name.Value, room));
             return new Rejection.Unavailable("the room's store", TimeSpan.FromSeconds(1));
         }
     }
 
-    public IEnumerable<RoomLoop> Loaded() => _rooms.Values.Where(r => r.IsValueCreated).Select(r => r.Value);
+    /// The room's loop if this node has it loaded (announcements for other rooms are not for this node).
+    public RoomLoop? Loaded(string name) => _rooms.TryGetValue(name, out var room) ? Restored(room) : null;
+
+    public IEnumerable<RoomLoop> Loaded() => _rooms.Values.Select(Restored).OfType<RoomLoop>();
+
+    private static RoomLoop? Restored(Lazy<Task<RoomLoop>> room) =>
+        room.IsValueCreated && room.Value.IsCompletedSuccessfully ? room.Value.Result : null;
 
     /// True once shutdown began: new polls are answered 204 at once instead of being held.
     public bool Stopping { get; private set; }

@@ -11,7 +11,11 @@ public sealed class MemoryStore : IMessageStore
     private readonly Lock _gate = new();
     private readonly SortedDictionary<string, List<(MessageText Text, Option<IdempotencyKey> Key)>> _rooms = new(StringComparer.Ordinal);
 
-    public RoomState Restore(RoomName room, RoomLimits limits)
+    public Task<RoomState> RestoreAsync(RoomName room, RoomLimits limits) => Task.FromResult(Restore(room, limits));
+
+    public Task<Seq<MessageText>> ReadAsync(RoomName room, MessageIndex from, int limit) => Task.FromResult(Read(room, from, limit));
+
+    private RoomState Restore(RoomName room, RoomLimits limits)
     {
         lock (_gate)
         {
@@ -34,7 +38,7 @@ public sealed class MemoryStore : IMessageStore
             }
     }
 
-    public Seq<MessageText> Read(RoomName room, MessageIndex from, int limit)
+    private Seq<MessageText> Read(RoomName room, MessageIndex from, int limit)
     {
         lock (_gate)
             return _rooms.TryGetValue(room.Value, out var log)

@@ -17,7 +17,7 @@ public sealed class BoundedMemorySpecs
     {
         await using var server = await ChatServer.StartAsync();
         using var client = server.Client();
-        var room = server.Services.GetRequiredService<RoomDirectory>().Find(RoomName.Default).RightToSeq().Head;
+        var room = (await server.Services.GetRequiredService<RoomDirectory>().FindAsync(RoomName.Default)).RightToSeq().Head;
         var before = GC.GetTotalMemory(forceFullCollection: true);
 
         // Straight into the room's loop (the same loop, interpreter, group commit and SQLite file the endpoints

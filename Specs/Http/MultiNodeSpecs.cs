@@ -114,6 +114,41 @@ public sealed class MultiNodeSpecs
         return seen;
     }, cancel);
 
+    /// A node that has not loaded the room yet, hit by a thousand polls at once (what a load balancer does after a
+    /// deploy): the room is restored from Redis once, no request thread waits on Redis meanwhile, and every poll is
+    /// held and then answered with the message. Blocking threads on the restore starved the very thread pool Redis's
+    /// answer needed: the restore timed out after 5 s and polls got 503 (found by bench/run's chat-redis fan-out).
+    [Fact]
+    public async Task A_cold_node_hit_by_a_thousand_polls_restores_the_room_once_and_holds_them_all()
+    {
+        const int polls = 1000;
+        await using var redis = await RedisServer.StartAsync();
+        var folder = Directory.CreateTempSubdirectory("chat-cold-").FullName;
+        await using var warm = await ChildHost.StartAsync(Path.Combine(folder, "warm.db"), $"--Redis:Configuration={redis.Configuration}");
+        await using var cold = await ChildHost.StartAsync(Path.Combine(folder, "cold.db"), $"--Redis:Configuration={redis.Configuration}",
+            $"--Chat:MaxWaitersPerClient={polls}");
+        using var poster = warm.Client();
+        Assert.Equal(HttpStatusCode.Created, (await poster.PostAsync("/chat/post", Form("first"))).StatusCode);
+
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var followers = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = polls }) { BaseAddress = cold.Address, Timeout = TimeSpan.FromSeconds(60) };
+        var held = Enumerable.Range(0, polls).Select(_ => followers.GetAsync("/chat/get/1", bound.Token)).ToList();
+        using var status = cold.Client();
+        while (!(await status.GetStringAsync("/rooms/chat", bound.Token)).Contains($"\"held\":{polls}", StringComparison.Ordinal))
+        {
+            Assert.DoesNotContain(held, h => h.IsCompleted); // none answered early (a 503 from a failed restore would be)
+            await Task.Delay(50, bound.Token);
+        }
+        Assert.Equal(HttpStatusCode.Created, (await poster.PostAsync("/chat/post", Form("second"), bound.Token)).StatusCode);
+
+        var answers = await Task.WhenAll(held);
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        Assert.All(await Task.WhenAll(answers.Select(a => a.Content.ReadAsStringAsync(bound.Token))), text => Assert.Equal("second", text));
+        Assert.DoesNotContain("could not be restored", cold.Stderr + string.Join("\n", await cold.TerminateAndReadStdoutAsync()));
+    }
+
+    private static FormUrlEncodedContent Form(string message) => new([new("message", message)]);
+
     [Fact]
     public async Task Readiness_shows_the_redis_link()
     {

@@ -88,20 +88,18 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         return (long)result[1] == 0 ? new Reply.Posted(at) : new Reply.KeyConflict(at);
     }
 
-    public async Task<Seq<MessageText>> ReadAsync(RoomName room, MessageIndex from, int limit) =>
+    public async Task<Seq<MessageText>> ReadAsync(RoomName room, MessageIndex from, int limit) => limit <= 0 ? Seq<MessageText>() :
         toSeq((await _db.ListRangeAsync(Log(room), from.Value, from.Value + limit - 1)).Select(v => MessageText.FromStore(v!))).Strict();
 
-    public RoomState Restore(RoomName room, RoomLimits limits)
+    public async Task<RoomState> RestoreAsync(RoomName room, RoomLimits limits)
     {
-        var count = _db.ListLength(Log(room));
-        var recent = toSeq(_db.ListRange(Log(room), Math.Max(0, count - limits.WindowCount), count - 1).Select(v => MessageText.FromStore(v!))).Strict();
+        var count = await _db.ListLengthAsync(Log(room)).ConfigureAwait(false);
+        var recent = await ReadAsync(room, new MessageIndex(Math.Max(0, count - limits.WindowCount)), (int)Math.Min(count, limits.WindowCount)).ConfigureAwait(false);
         return RoomState.Restore(limits, new MessageIndex(count), recent, Seq<(IdempotencyKey, KeyEntry)>()).AsSharedLog();
     }
 
     public void Write(IReadOnlyList<Append> batch) =>
         throw new NotSupportedException("with a shared log, posts are appended by the log, never persisted by a node");
-
-    public Seq<MessageText> Read(RoomName room, MessageIndex from, int limit) => ReadAsync(room, from, limit).GetAwaiter().GetResult();
 
     public Seq<(RoomName Room, MessageIndex Next)> Rooms(string after, int limit)
     {

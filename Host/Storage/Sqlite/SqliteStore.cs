@@ -92,7 +92,12 @@ public sealed class SqliteStore : IMessageStore
         }
     }
 
-    public RoomState Restore(RoomName room, RoomLimits limits)
+    /// SQLite's calls block on the file: both reads run on the thread pool, never on a request's thread.
+    public Task<RoomState> RestoreAsync(RoomName room, RoomLimits limits) => Task.Run(() => Restore(room, limits));
+
+    public Task<Seq<MessageText>> ReadAsync(RoomName room, MessageIndex from, int limit) => Task.Run(() => Read(room, from, limit));
+
+    private RoomState Restore(RoomName room, RoomLimits limits)
     {
         using var db = OpenRead();
         var count = Query(db, "SELECT coalesce(max(idx) + 1, 0) FROM messages WHERE room = $room", r => r.GetInt64(0), ("$room", room.Value)).Head;
@@ -119,7 +124,7 @@ public sealed class SqliteStore : IMessageStore
         tx.Commit();
     }
 
-    public Seq<MessageText> Read(RoomName room, MessageIndex from, int limit)
+    private Seq<MessageText> Read(RoomName room, MessageIndex from, int limit)
     {
         using var db = OpenRead();
         return Query(db, "SELECT text FROM messages WHERE room = $room AND idx >= $from ORDER BY idx LIMIT $n",
