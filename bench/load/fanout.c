@@ -122,11 +122,11 @@ static int fan_round(fan_t *f, int round, int warmup, int settle_ms, samples_t *
     if (f->post_r.status < 200 || f->post_r.status > 299)
         fprintf(stderr, "fanout: post answered %d\n", f->post_r.status);
     samples_sort(lat);
-    printf("{\"mode\":\"fanout\",\"label\":\"%s\",\"proto\":\"%s\",\"waiters\":%d,\"round\":%d,\"warmup\":%s,"
+    printf("{\"mode\":\"fanout\",\"label\":\"%s\",\"proto\":\"%s\",\"nodes\":%d,\"waiters\":%d,\"round\":%d,\"warmup\":%s,"
            "\"delivered\":%d,\"missing\":%d,\"wrong\":%d,\"first_ms\":%.3f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
            "\"last_ms\":%.3f,\"post_ack_ms\":%.3f,\"tool_cpu_ms\":%.1f,\"server_cpu_ms\":%lld,\"settle_ms\":%d,"
            "\"early\":%d,\"repolls\":%d}\n",
-           f->t->label, proto_name(f->t), expect, round, warmup ? "true" : "false", got, expect - got, wrong,
+           f->t->label, proto_name(f->t), f->t->nports, expect, round, warmup ? "true" : "false", got, expect - got, wrong,
            samples_pct_ms(lat, 0), samples_pct_ms(lat, 50), samples_pct_ms(lat, 99), samples_pct_ms(lat, 100),
            post_ack / 1e6, cpu / 1e6, (long long)ticks * 10, settle_ms, f->early, f->repolls);
     fflush(stdout);
@@ -163,7 +163,8 @@ int run_fanout(target_t *t, const opts_t *o)
     f.w = calloc((size_t)f.n, sizeof *f.w);
     int *fds = malloc((size_t)f.n * sizeof *fds);
     f.ep = epoll_create1(EPOLL_CLOEXEC);
-    if ((f.post_fd = connect_blocking(t)) < 0) return 1;
+    target_t post_to = t->post_port ? target_on(t, t->post_port) : *t;
+    if ((f.post_fd = connect_blocking(&post_to)) < 0) return 1;
     int64_t rss0 = 0, pss0 = 0, rss, pss;
     int mem = t->npids && proc_mem(t, &rss0, &pss0) == 0;
     if (mem) print_mem(&f, "before", rss0, pss0, rss0, pss0);
@@ -179,8 +180,9 @@ int run_fanout(target_t *t, const opts_t *o)
     }
     struct epoll_event pev = { .events = EPOLLIN, .data.u32 = (uint32_t)f.n };
     epoll_ctl(f.ep, EPOLL_CTL_ADD, f.post_fd, &pev);
-    fprintf(stderr, "  %s: %d connections opened and polling in %.0f ms (%s)\n", t->label, f.n,
-            (now_ns() - c0) / 1e6, t->proto == PROTO_CHAT ? "GET /chat/get/count" : "nchan: newest");
+    fprintf(stderr, "  %s: %d connections opened and polling in %.0f ms (%s) on %d node(s), posts to port %d\n",
+            t->label, f.n, (now_ns() - c0) / 1e6, t->proto == PROTO_CHAT ? "GET /chat/get/count" : "nchan: newest",
+            t->nports, post_to.port);
     int settled = settle(t, o, f.n + 1, pump_idle, &f);
     if (settled < 0) return 1;
     if (mem && proc_mem(t, &rss, &pss) == 0) print_mem(&f, "holding", rss, pss, rss0, pss0);

@@ -27,14 +27,21 @@ int resp_eof(resp_t *r);
 int read_resp(int fd, resp_t *r);
 uint64_t fnv1a(const char *p, size_t n);
 
-/* Where the server is and which dialect it speaks. */
+/* Where the servers are and which dialect they speak. One server, or several nodes of one chat (over Redis):
+   connection i goes to ports[i % nports], posts may go to a node of their own (post_port). */
 enum proto { PROTO_CHAT, PROTO_NCHAN };
+#define MAX_PORTS 8
 typedef struct {
-    struct sockaddr_in addr;
-    int port, proto, pid;
-    int npids, pids[8];          /* pid and its children (nginx: master + worker) */
+    struct sockaddr_in addr;     /* ports[0]: probes and blocking connections */
+    int port, proto;
+    int nports, ports[MAX_PORTS];
+    int post_port;               /* 0: posts go where every other connection goes */
+    int npids, pids[4 * MAX_PORTS];   /* the servers' pids and their children (nginx: master + worker) */
     const char *label;
 } target_t;
+
+/* The same target with every connection going to one port (the posts' node: target_on(t, t->post_port)). */
+target_t target_on(const target_t *t, int port);
 
 int64_t now_ns(void);
 int64_t cpu_self_ns(void);
@@ -53,10 +60,10 @@ int build_post(const target_t *t, char *buf, size_t cap, const char *text);
 int64_t probe_count(const target_t *t);
 
 /* /proc: the server's CPU ticks and memory (summed over pids), and its side of the TCP connections. */
-void proc_find_children(target_t *t);
+void proc_find_children(target_t *t, const int *pids, int n);
 int64_t proc_cpu_ticks(const target_t *t);
 int proc_mem(const target_t *t, int64_t *rss, int64_t *pss);
-int tcp_server_side(int port, int *established, int64_t *rx_queue);
+int tcp_server_side(const target_t *t, int *established, int64_t *rx_queue);
 
 /* Statistics over latencies in ns. */
 typedef struct { int64_t *v; size_t n, cap; } samples_t;

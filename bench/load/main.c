@@ -6,12 +6,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* "A,B,C" into at most max ints; returns how many, or -1 if one is not a positive number. */
+static int int_list(const char *s, int *out, int max)
+{
+    int n = 0;
+    for (char *end; *s && n < max; s = *end ? end + 1 : end) {
+        long v = strtol(s, &end, 10);
+        if (v <= 0 || v > 65535 * 1000L || (*end && *end != ',')) return -1;
+        out[n++] = (int)v;
+    }
+    return *s ? -1 : n;
+}
+
 static void usage(void)
 {
     fprintf(stderr,
         "usage: load fanout|throughput --port P [options]\n"
         "  --proto chat|nchan     dialect (default chat: GET /chat/get/N; nchan: validators, raw post body)\n"
-        "  --pid PID              server pid (its children too): memory, CPU and idle checks\n"
+        "  --port A[,B,...]       several nodes of one chat: connection i goes to the i-th port, round robin\n"
+        "  --post-port P          posts go to this node (default: round robin like every connection)\n"
+        "  --pid PID[,PID...]     server pids (their children too): memory, CPU and idle checks\n"
         "  --label NAME           copied into every JSON line\n"
         " fanout:     --waiters N (1000) --rounds R (5) --warmup W (1) --round-timeout S (30)\n"
         " throughput: --posters K (1) --followers M (100; 0: posters only) --rate R posts/s in all (0: flat out) --seconds T (10)\n"
@@ -24,10 +38,11 @@ int main(int argc, char **argv)
     if (argc < 2) usage();
     const char *mode = argv[1];
     target_t t = { .proto = PROTO_CHAT, .label = "server" };
+    int pids[MAX_PORTS], npids = 0;
     opts_t o = { .waiters = 1000, .rounds = 5, .warmup = 1, .connect_window = 256, .round_timeout_s = 30,
                  .settle_timeout_s = 60, .settle_ms = 1000, .posters = 1, .followers = 100, .seconds = 10 };
     static struct option opts[] = {
-        { "port", 1, 0, 'p' }, { "proto", 1, 0, 'P' }, { "pid", 1, 0, 'i' }, { "label", 1, 0, 'l' },
+        { "port", 1, 0, 'p' }, { "post-port", 1, 0, 'q' }, { "proto", 1, 0, 'P' }, { "pid", 1, 0, 'i' }, { "label", 1, 0, 'l' },
         { "waiters", 1, 0, 'n' }, { "rounds", 1, 0, 'r' }, { "warmup", 1, 0, 'w' }, { "round-timeout", 1, 0, 'T' },
         { "posters", 1, 0, 'k' }, { "followers", 1, 0, 'm' }, { "rate", 1, 0, 'R' }, { "seconds", 1, 0, 's' },
         { "settle-timeout", 1, 0, 'S' }, { "settle-ms", 1, 0, 'M' }, { "connect-window", 1, 0, 'c' }, { 0, 0, 0, 0 } };
@@ -35,9 +50,10 @@ int main(int argc, char **argv)
     optind = 2;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'p': t.port = atoi(optarg); break;
+        case 'p': t.nports = int_list(optarg, t.ports, MAX_PORTS); break;
+        case 'q': t.post_port = atoi(optarg); break;
         case 'P': t.proto = !strcmp(optarg, "nchan") ? PROTO_NCHAN : !strcmp(optarg, "chat") ? PROTO_CHAT : -1; break;
-        case 'i': t.pid = atoi(optarg); break;
+        case 'i': npids = int_list(optarg, pids, MAX_PORTS); break;
         case 'l': t.label = optarg; break;
         case 'n': o.waiters = atoi(optarg); break;
         case 'r': o.rounds = atoi(optarg); break;
@@ -53,13 +69,13 @@ int main(int argc, char **argv)
         default: usage();
         }
     }
-    if (t.port <= 0 || t.proto < 0 || o.waiters < 1 || o.posters < 1 || o.followers < 0 || o.seconds < 1) usage();
+    if (t.nports <= 0 || npids < 0 || t.post_port < 0 || t.proto < 0 || o.waiters < 1 || o.posters < 1 || o.followers < 0 || o.seconds < 1) usage();
     if (o.seconds > 600 || o.rounds > 1000) { fprintf(stderr, "load: runs are bounded: --seconds <= 600, --rounds <= 1000\n"); return 2; }
     t.addr.sin_family = AF_INET;
-    t.addr.sin_port = htons((uint16_t)t.port);
+    t.addr.sin_port = htons((uint16_t)(t.port = t.ports[0]));
     t.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     raise_nofile();
-    proc_find_children(&t);
+    proc_find_children(&t, pids, npids);
     if (!strcmp(mode, "fanout")) return run_fanout(&t, &o);
     if (!strcmp(mode, "throughput")) return run_throughput(&t, &o);
     usage();

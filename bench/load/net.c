@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -41,6 +42,14 @@ static int new_socket(int nonblocking)
     return fd;
 }
 
+target_t target_on(const target_t *t, int port)
+{
+    target_t o = *t;
+    o.nports = 1; o.ports[0] = o.port = port;
+    o.addr.sin_port = htons((uint16_t)port);
+    return o;
+}
+
 int connect_blocking(const target_t *t)
 {
     int fd = new_socket(0);
@@ -61,7 +70,9 @@ int connect_many(const target_t *t, int *fds, int n, int window)
             int fd = new_socket(1);
             if (fd < 0) { perror("socket"); goto out; }
             fds[started] = fd;
-            if (connect(fd, (const struct sockaddr *)&t->addr, sizeof t->addr) == 0) { open++; started++; continue; }
+            struct sockaddr_in to = t->addr;
+            to.sin_port = htons((uint16_t)t->ports[started % t->nports]);
+            if (connect(fd, (const struct sockaddr *)&to, sizeof to) == 0) { open++; started++; continue; }
             if (errno != EINPROGRESS) { perror("connect"); close(fd); goto out; }
             struct epoll_event ev = { .events = EPOLLOUT, .data.u32 = (uint32_t)started };
             epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);

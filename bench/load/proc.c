@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* nginx runs a master and a worker: count the pid and its direct children. */
 /* /proc/PID/stat into buf; returns the last ')' (the fields after the command name), or NULL. */
 static char *read_stat(int pid, char *buf, size_t size)
 {
@@ -19,20 +18,23 @@ static char *read_stat(int pid, char *buf, size_t size)
     return strrchr(buf, ')');
 }
 
-void proc_find_children(target_t *t)
+/* nginx runs a master and a worker: count each pid and its direct children. */
+void proc_find_children(target_t *t, const int *pids, int n)
 {
+    const int cap = (int)(sizeof t->pids / sizeof *t->pids);
     t->npids = 0;
-    if (t->pid <= 0) return;
-    t->pids[t->npids++] = t->pid;
+    for (int i = 0; i < n && t->npids < cap; i++) if (pids[i] > 0) t->pids[t->npids++] = pids[i];
+    int parents = t->npids;
     DIR *d = opendir("/proc");
     struct dirent *e;
-    while (d && (e = readdir(d)) && t->npids < 8) {
+    while (d && (e = readdir(d)) && t->npids < cap) {
         int pid = atoi(e->d_name);
         if (pid <= 0) continue;
         char buf[1024];
         char *rp = read_stat(pid, buf, sizeof buf);
         int ppid = 0;
-        if (rp && sscanf(rp + 2, "%*c %d", &ppid) == 1 && ppid == t->pid) t->pids[t->npids++] = pid;
+        if (!rp || sscanf(rp + 2, "%*c %d", &ppid) != 1) continue;
+        for (int i = 0; i < parents; i++) if (ppid == t->pids[i]) { t->pids[t->npids++] = pid; break; }
     }
     if (d) closedir(d);
 }
@@ -70,9 +72,16 @@ int proc_mem(const target_t *t, int64_t *rss, int64_t *pss)
     return ok ? 0 : -1;
 }
 
-/* Server side of the loopback connections: local port == port, state ESTABLISHED. A request the server has
-   not read yet shows in rx_queue; all zero means every request has been read. */
-int tcp_server_side(int port, int *established, int64_t *rx_queue)
+/* Server side of the loopback connections: local port one of the target's (or its posts'), state ESTABLISHED.
+   A request the server has not read yet shows in rx_queue; all zero means every request has been read. */
+static int serves(const target_t *t, int port)
+{
+    if (port == t->post_port) return 1;
+    for (int i = 0; i < t->nports; i++) if (port == t->ports[i]) return 1;
+    return 0;
+}
+
+int tcp_server_side(const target_t *t, int *established, int64_t *rx_queue)
 {
     *established = 0; *rx_queue = 0;
     FILE *f = fopen("/proc/net/tcp", "r");
@@ -82,7 +91,7 @@ int tcp_server_side(int port, int *established, int64_t *rx_queue)
     while (fgets(line, sizeof line, f)) {
         unsigned lport, st; unsigned long tx, rx;
         if (sscanf(line, " %*d: %*x:%x %*x:%*x %x %lx:%lx", &lport, &st, &tx, &rx) != 4) continue;
-        if ((int)lport == port && st == 1) { (*established)++; *rx_queue += (int64_t)rx; }
+        if (st == 1 && serves(t, (int)lport)) { (*established)++; *rx_queue += (int64_t)rx; }
     }
     fclose(f);
     return 0;

@@ -23,7 +23,7 @@ int settle(const target_t *t, const opts_t *o, int expect_conns, pump_fn pump, v
         }
         if (idle && now - last_read >= 200 * MS) {
             last_read = now;
-            tcp_server_side(t->port, &est, &rxq);
+            tcp_server_side(t, &est, &rxq);
             int read_all = est >= expect_conns && rxq == 0;
             if (!read_all) read_since = 0; else if (!read_since) read_since = now;
             if (read_all && (t->npids || now - read_since >= (int64_t)o->settle_ms * MS))

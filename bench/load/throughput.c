@@ -98,7 +98,11 @@ int run_throughput(target_t *t, const opts_t *o)
     int total = p.m + p.k, *fds = malloc((size_t)total * sizeof *fds), *idle = malloc((size_t)p.k * sizeof *idle);
     p.c = calloc((size_t)total, sizeof *p.c);
     p.ep = epoll_create1(EPOLL_CLOEXEC);
-    if (connect_many(t, fds, total, o->connect_window) < total) { fprintf(stderr, "throughput: connect failed\n"); return 1; }
+    target_t post_to = t->post_port ? target_on(t, t->post_port) : *t;   /* posters round robin unless told */
+    if (connect_many(t, fds, p.m, o->connect_window) < p.m || connect_many(&post_to, fds + p.m, p.k, o->connect_window) < p.k) {
+        fprintf(stderr, "throughput: connect failed\n");
+        return 1;
+    }
     for (int i = 0; i < total; i++) {
         p.c[i].fd = fds[i]; p.c[i].alive = 1; p.c[i].index = k0;
         struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
@@ -144,13 +148,13 @@ int run_throughput(target_t *t, const opts_t *o)
     samples_sort(&p.lat);
     samples_sort(&p.ack);
     double secs = elapsed / 1e9;
-    printf("{\"mode\":\"throughput\",\"label\":\"%s\",\"proto\":\"%s\",\"posters\":%d,\"followers\":%d,"
+    printf("{\"mode\":\"throughput\",\"label\":\"%s\",\"proto\":\"%s\",\"nodes\":%d,\"posters\":%d,\"followers\":%d,"
            "\"rate\":%.0f,\"seconds\":%.3f,\"posts\":%lld,\"post_errors\":%lld,\"posts_per_s\":%.1f,"
            "\"deliveries\":%lld,\"deliveries_per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
            "\"mismatches\":%lld,\"follower_errors\":%lld,\"dead_followers\":%lld,\"lag\":%lld,\"repolls\":%lld,"
            "\"foreign\":%lld,\"ack_p50_ms\":%.3f,\"ack_p99_ms\":%.3f,\"ack_max_ms\":%.3f,"
            "\"tool_cpu_ms\":%.1f,\"server_cpu_ms\":%lld}\n",
-           t->label, t->proto == PROTO_CHAT ? "chat" : "nchan", p.k, p.m, o->rate, secs, (long long)posts,
+           t->label, t->proto == PROTO_CHAT ? "chat" : "nchan", t->nports, p.k, p.m, o->rate, secs, (long long)posts,
            (long long)post_errors, posts / secs, (long long)p.deliveries, p.deliveries / secs,
            samples_pct_ms(&p.lat, 50), samples_pct_ms(&p.lat, 99), samples_pct_ms(&p.lat, 100),
            (long long)p.mismatches, (long long)p.errors, (long long)dead, (long long)(posts - min_pos),
