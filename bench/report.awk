@@ -89,6 +89,11 @@ END {
     line = sprintf("%-" fw "s", "missing/wrong deliveries, mismatches, errors")
     for (i = 1; i <= ns; i++) line = line sprintf(" %" w[i] "d", bad[sv[i]])
     print line
+    if (has("chat-redis")) {
+        print "chat-redis = redis-server (append-only, fsync always) and three nodes: a fan-out to N posts on node A and holds"
+        print "  N/2 waiters on node B and N/2 on node C; throughput loads spread posters and followers over A, B and C;"
+        print "  its CPU and memory are the three nodes' and redis-server's together"
+    }
     # Issue 4's targets for durable posts at 64 posters, from the medians above; then the same ratios run by run.
     fig = "durable, 64 posters: posts/s"
     if (nx && (fig SUBSEP "chat-sqlite") in count) {

@@ -19,12 +19,12 @@ public sealed class MultiNodeSpecs
     public async Task Followers_on_every_node_see_one_identical_complete_sequence(Fault fault)
     {
         await using var redis = await RedisServer.StartAsync();
-        var folder = Directory.CreateTempSubdirectory("chat-nodes-").FullName;
+        using var folder = new TempFolder("chat-nodes-");
         var nodes = new List<ChildHost>();
         try
         {
             for (var i = 0; i < 3; i++)
-                nodes.Add(await ChildHost.StartAsync(Path.Combine(folder, $"node{i}.db"), $"--Redis:Configuration={redis.Configuration}"));
+                nodes.Add(await ChildHost.StartAsync(folder.File($"node{i}.db"), $"--Redis:Configuration={redis.Configuration}"));
             var total = PostsPerNode * nodes.Count;
             using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(90));
             var followers = nodes.Select(node => FollowAsync(node, total, bound.Token)).ToList();
@@ -54,7 +54,6 @@ public sealed class MultiNodeSpecs
         finally
         {
             foreach (var node in nodes) await node.DisposeAsync();
-            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
         }
     }
 
@@ -123,9 +122,9 @@ public sealed class MultiNodeSpecs
     {
         const int polls = 1000;
         await using var redis = await RedisServer.StartAsync();
-        var folder = Directory.CreateTempSubdirectory("chat-cold-").FullName;
-        await using var warm = await ChildHost.StartAsync(Path.Combine(folder, "warm.db"), $"--Redis:Configuration={redis.Configuration}");
-        await using var cold = await ChildHost.StartAsync(Path.Combine(folder, "cold.db"), $"--Redis:Configuration={redis.Configuration}",
+        using var folder = new TempFolder("chat-cold-");
+        await using var warm = await ChildHost.StartAsync(folder.File("warm.db"), $"--Redis:Configuration={redis.Configuration}");
+        await using var cold = await ChildHost.StartAsync(folder.File("cold.db"), $"--Redis:Configuration={redis.Configuration}",
             $"--Chat:MaxWaitersPerClient={polls}");
         using var poster = warm.Client();
         Assert.Equal(HttpStatusCode.Created, (await poster.PostAsync("/chat/post", Form("first"))).StatusCode);
@@ -153,8 +152,8 @@ public sealed class MultiNodeSpecs
     public async Task Readiness_shows_the_redis_link()
     {
         await using var redis = await RedisServer.StartAsync();
-        var folder = Directory.CreateTempSubdirectory("chat-ready-").FullName;
-        await using var node = await ChildHost.StartAsync(Path.Combine(folder, "node.db"), $"--Redis:Configuration={redis.Configuration}");
+        using var folder = new TempFolder("chat-ready-");
+        await using var node = await ChildHost.StartAsync(folder.File("node.db"), $"--Redis:Configuration={redis.Configuration}");
         using var client = node.Client();
         var ready = await client.GetStringAsync("/readyz");
         Assert.Contains("\"redis\":{\"status\":\"Healthy\"", ready);

@@ -61,8 +61,8 @@ public sealed class OperationsSpecs
     [Fact]
     public async Task Logs_are_json_one_line_per_post_and_rejection_without_message_text()
     {
-        var folder = Directory.CreateTempSubdirectory("chat-logs-").FullName;
-        await using var host = await ChildHost.StartAsync(Path.Combine(folder, "chat.db"),
+        using var folder = new TempFolder("chat-logs-");
+        await using var host = await ChildHost.StartAsync(folder.File("chat.db"),
             "--Logging:Console:FormatterName=json", "--Logging:LogLevel:Chat=Information", "--Logging:Console:FormatterOptions:SingleLine=true");
         using var client = host.Client();
         await client.PostAsync("a secret message");
@@ -73,25 +73,23 @@ public sealed class OperationsSpecs
         Assert.Contains(events, e => e.GetProperty("EventId").GetInt32() == 4 && e.GetProperty("LogLevel").GetString() == "Information");
         Assert.Contains(events, e => e.GetProperty("EventId").GetInt32() == 5 && e.GetProperty("Message").GetString()!.Contains("404"));
         Assert.DoesNotContain(lines, l => l.Contains("secret", StringComparison.Ordinal));
-        Directory.Delete(folder, recursive: true);
     }
 
     [Fact]
     public async Task A_bad_setting_stops_the_start_with_its_name()
     {
-        var folder = Directory.CreateTempSubdirectory("chat-config-").FullName;
-        var (code, stderr) = await ChildHost.FailToStartAsync(Path.Combine(folder, "chat.db"), "--Chat:MaxMessageBytes=0");
+        using var folder = new TempFolder("chat-config-");
+        var (code, stderr) = await ChildHost.FailToStartAsync(folder.File("chat.db"), "--Chat:MaxMessageBytes=0");
         Assert.Equal(2, code);
         Assert.StartsWith("configuration:", stderr);
         Assert.Contains("MaxMessageBytes", stderr);
-        Directory.Delete(folder, recursive: true);
     }
 
     [Fact]
     public async Task Settings_come_from_the_environment_too()
     {
-        var folder = Directory.CreateTempSubdirectory("chat-env-").FullName;
-        await using var host = await ChildHost.StartAsync(Path.Combine(folder, "chat.db"), environment: new() { ["Chat__PollTimeout"] = "00:00:00.300" });
+        using var folder = new TempFolder("chat-env-");
+        await using var host = await ChildHost.StartAsync(folder.File("chat.db"), environment: new() { ["Chat__PollTimeout"] = "00:00:00.300" });
         using var client = host.Client();
         var started = DateTime.UtcNow;
         using var response = await client.GetAsync("/chat/get/0").WaitAsync(Wire.Bound);
