@@ -9,7 +9,7 @@ public static class Poll
 {
     /// The core decides every answer. A read of what is already stored changes no state, so it is decided on
     /// the latest immutable snapshot right here; only a poll that must wait goes through the room's loop, and
-    /// only such a poll counts against the held-poll quota. <paramref name="counted"/>: the caller already
+    /// only such a poll counts against the held-poll quota (and, on a node of several, a poll past this node's end). <paramref name="counted"/>: the caller already
     /// holds a lease for this client (an event stream takes one for its whole life).
     public static async Task<Outcome> AskAsync(RoomLoop room, Want want, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted = false)
     {
@@ -17,7 +17,9 @@ public static class Poll
         var now = Room.Decide(room.State, new Command.Subscribe(exchange.Waiter));
         if (now is [Effect.Answer { Reply: Reply.Messages m }]) return new Outcome.Messages(m.From, m.Texts, WasHeld: false);
         if (now is [Effect.Load l]) return new Outcome.FromStore(l.Want);
-        if (now is [Effect.Answer a]) return new Outcome.Replied(a.Reply);
+        // Past the end here may not be past the end of a shared log: read it, then ask again through the loop.
+        if (now is [Effect.Answer { Reply: Reply.Ahead }] && room.State.SharedLog) await rooms.CatchUpAsync(room).ConfigureAwait(false);
+        else if (now is [Effect.Answer a]) return new Outcome.Replied(a.Reply);
         if (rooms.Stopping) return Outcome.ExpiredOnce;
 
         WaiterQuota.Lease? lease = null;

@@ -66,6 +66,12 @@ public sealed class RoomDirectory(IMessageStore store, StoreWriter writer, TimeP
         }
     }
 
+    /// Several nodes: this node may be behind the shared log (an announcement still on its way, or lost: Redis
+    /// pub/sub drops what a broken link was sent). Queues what the log has past this node's count into the room's
+    /// loop, so that a command sent after this returns is decided on a room at least as far as the log was.
+    public Task CatchUpAsync(RoomLoop room) =>
+        sharedLog is null ? Task.CompletedTask : Storage.Redis.Following.CatchUpAsync(room, sharedLog, room.State.Visible, log);
+
     /// The room's loop if this node has it loaded (announcements for other rooms are not for this node).
     public RoomLoop? Loaded(string name) => _rooms.TryGetValue(name, out var room) ? Restored(room) : null;
 
