@@ -73,7 +73,9 @@ public static class ChatApp
         var rooms = app.Services.GetRequiredService<RoomDirectory>();
         if (app.Services.GetService<ISharedLog>() is { } sharedLog) Following.Start(sharedLog, rooms, app.Logger);
         app.Services.GetRequiredService<ChatMetrics>().ObserveRooms(() => rooms.Loaded().Select(r => (r.Name.Value, r.State.HeldCount)));
-        app.UseStatusCodePages(); // routing's own 404/405/415 get a problem+json body
+        // Routing's own 404 and 415 (and the static files' 404) get a problem+json body; the chat's endpoints
+        // write their own, and skipping the middleware there keeps its frame out of every held poll.
+        app.UseWhen(http => http.GetEndpoint()?.Metadata.GetMetadata<Routes.OwnProblems>() is null, pages => pages.UseStatusCodePages());
         app.UseRateLimiter();
         app.UseDefaultFiles();
         app.UseStaticFiles();

@@ -81,14 +81,14 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
     {
         var outcome = new Outcome.Messages(e.Want.At, e.Texts, WasHeld: true);
         foreach (var id in e.To)
-            if (open.Remove(id, out var exchange)) exchange.TrySetResult(outcome);
+            if (open.Remove(id, out var exchange)) exchange.Complete(outcome);
         services.Metrics.Delivered(e.To.Count);
     }
 
     private void Complete(WaiterId id, Outcome outcome)
     {
         if (outcome is Outcome.Expired or Outcome.Gone) services.Metrics.Held(-1);
-        if (open.Remove(id, out var exchange)) exchange.TrySetResult(outcome is Outcome.Replied { Reply: Reply.Messages m }
+        if (open.Remove(id, out var exchange)) exchange.Complete(outcome is Outcome.Replied { Reply: Reply.Messages m }
             ? new Outcome.Messages(m.From, m.Texts, WasHeld: false)
             : outcome);
     }

@@ -21,7 +21,7 @@ public static class Batch
 
     public const int DefaultLimit = 100;
 
-    public static async Task<IResult> HandleAsync(string room, string? from, string? limit, HttpContext http,
+    public static async Task HandleAsync(string room, string? from, string? limit, HttpContext http,
         RoomDirectory rooms, IMessageStore store, IOptions<ChatOptions> options)
     {
         var first = from is null ? MessageIndex.Zero : Parameter("from", from, 0, long.MaxValue).Map(v => new MessageIndex(v));
@@ -30,15 +30,20 @@ public static class Batch
                                           from start in first
                                           from count in most
                                           select (name, new Want(start, count)));
-        if (asked.Case is Rejection rejection) return Problems.For(rejection);
-        var (loop0, want) = ((RoomLoop, Want))asked.Case!;
-        var outcome = await Poll.AskAsync(loop0, want, http, rooms, http.RequestAborted); // one async frame while held, as in Get
-        return outcome switch
+        IResult answer;
+        if (asked.Case is Rejection rejection) answer = Problems.For(rejection);
+        else
         {
-            Outcome.Messages m => Replies.Json(ToPage(loop0.Name, m.From, m.Texts)),
-            Outcome.FromStore f => Replies.Json(ToPage(loop0.Name, f.Want.At, await store.ReadAsync(loop0.Name, f.Want))),
-            _ => Replies.WithoutMessages(outcome),
-        };
+            var (loop0, want) = ((RoomLoop, Want))asked.Case!;
+            var outcome = await Poll.AskAsync(loop0, want, http, rooms, http.RequestAborted); // one async frame while held, as in Get
+            answer = outcome switch
+            {
+                Outcome.Messages m => Replies.Json(ToPage(loop0.Name, m.From, m.Texts)),
+                Outcome.FromStore f => Replies.Json(ToPage(loop0.Name, f.Want.At, await store.ReadAsync(loop0.Name, f.Want))),
+                _ => Replies.WithoutMessages(outcome),
+            };
+        }
+        await answer.ExecuteAsync(http);
     }
 
     /// A whole number in [min, max], or a 400 that says which parameter and why.

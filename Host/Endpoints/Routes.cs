@@ -13,14 +13,27 @@ public static class Routes
     private static readonly string[] Reads = [HttpMethods.Get, HttpMethods.Head];
     private const string Text = "text/plain", Problem = "application/problem+json";
 
+    /// The services every handler uses are singletons, taken here once: a handler parameter resolved from
+    /// the request's services would open a service scope per request, kept alive by every held poll.
+    private sealed record Services(RoomDirectory Rooms, IMessageStore Store, IOptions<ChatOptions> Options, ILogger<RoomLoop> Log);
+
+    /// On every chat endpoint: it writes its own problem+json for every error, so the status-code-pages
+    /// middleware (for routing's own 404 and 415) stays out of its way and out of every held poll's memory.
+    public sealed class OwnProblems
+    {
+        public static readonly OwnProblems Instance = new();
+    }
+
     public static IEndpointRouteBuilder MapChat(this IEndpointRouteBuilder app)
     {
-        MapRoom(app.MapGroup("/chat").WithTags("Seed protocol (the room 'chat')"), _ => RoomName.Default.Value, "/chat");
-        MapRoom(app.MapGroup("/rooms/{room}").WithTags("Rooms"), http => (string)http.Request.RouteValues["room"]!, null);
+        var sp = app.ServiceProvider;
+        var s = new Services(sp.GetRequiredService<RoomDirectory>(), sp.GetRequiredService<IMessageStore>(),
+            sp.GetRequiredService<IOptions<ChatOptions>>(), sp.GetRequiredService<ILogger<RoomLoop>>());
+        MapRoom(app.MapGroup("/chat").WithTags("Seed protocol (the room 'chat')").WithMetadata(OwnProblems.Instance), _ => RoomName.Default.Value, "/chat", s);
+        MapRoom(app.MapGroup("/rooms/{room}").WithTags("Rooms").WithMetadata(OwnProblems.Instance), http => (string)http.Request.RouteValues["room"]!, null, s);
 
-        var list = app.MapGroup("/rooms").WithTags("Rooms");
-        list.MapMethods("", Reads, (string? after, string? limit, IMessageStore store, IOptions<ChatOptions> options) =>
-                RoomList.HandleAsync(after, limit, store, options))
+        var list = app.MapGroup("/rooms").WithTags("Rooms").WithMetadata(OwnProblems.Instance);
+        list.MapMethods("", Reads, (string? after, string? limit) => RoomList.HandleAsync(after, limit, s.Store, s.Options))
             .WithSummary("Rooms that have messages, by name, a page at a time")
             .Produces<RoomList.Listing>().ProducesProblem(400);
         Only(list, "", "GET, HEAD");
@@ -29,29 +42,27 @@ public static class Routes
 
     /// The same endpoints for the default room and for named ones. <paramref name="prefix"/> is the fixed
     /// path of the default room; null means `/rooms/{room}`.
-    private static void MapRoom(RouteGroupBuilder group, Func<HttpContext, string> room, string? prefix)
+    private static void MapRoom(RouteGroupBuilder group, Func<HttpContext, string> room, string? prefix, Services s)
     {
         string Prefix(HttpContext http) => prefix ?? $"/rooms/{room(http)}";
 
-        group.MapPost("/post", (HttpContext http, RoomDirectory rooms, IOptions<ChatOptions> options, ILogger<RoomLoop> log) =>
-                Post.HandleAsync(room(http), Prefix(http), http, rooms, options, log))
+        // (Delegate): a lambda of HttpContext alone would be taken as a RequestDelegate, its IResult dropped.
+        group.MapPost("/post", (Delegate)((HttpContext http) => Post.HandleAsync(room(http), Prefix(http), http, s.Rooms, s.Options, s.Log)))
             .WithSummary("Append a message (form field `message`); answered once it is stored")
             .RequireRateLimiting(PostRate.Policy)
             .Accepts<PostForm>("application/x-www-form-urlencoded", "multipart/form-data")
             .Produces<Replies.PostedBody>(201).ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503);
-        group.MapMethods("/get/{n}", Reads, (string n, HttpContext http, RoomDirectory rooms, IMessageStore store) =>
-                Get.HandleAsync(room(http), n, http, rooms, store))
+        group.MapMethods("/get/{n}", Reads, (string n, HttpContext http) => Get.HandleAsync(room(http), n, http, s.Rooms, s.Store))
             .WithSummary("Message N: at once if it exists, held until it is posted if N is the next index, 204 at the poll timeout")
             .Produces<string>(200, Text).Produces(204).Produces(304).ProducesProblem(400).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503);
-        group.MapMethods("/messages", Reads, (string? from, string? limit, HttpContext http, RoomDirectory rooms, IMessageStore store, IOptions<ChatOptions> options) =>
-                Batch.HandleAsync(room(http), from, limit, http, rooms, store, options))
+        group.MapMethods("/messages", Reads, (string? from, string? limit, HttpContext http) =>
+                Batch.HandleAsync(room(http), from, limit, http, s.Rooms, s.Store, s.Options))
             .WithSummary("Every message from `from` on, up to `limit`; long-polls at the end of the room")
             .Produces<Batch.Page>().Produces(204).ProducesProblem(400).ProducesProblem(404);
-        group.MapGet("/events", (string? from, HttpContext http, RoomDirectory rooms, IMessageStore store, IOptions<ChatOptions> options) =>
-                Events.HandleAsync(room(http), from, http, rooms, store, options))
+        group.MapGet("/events", (string? from, HttpContext http) => Events.HandleAsync(room(http), from, http, s.Rooms, s.Store, s.Options))
             .WithSummary("Server-Sent Events: one event per message, id = index; resumes after Last-Event-ID or at `from`")
             .Produces<string>(200, "text/event-stream").ProducesProblem(400).ProducesProblem(404);
-        group.MapMethods("", Reads, (HttpContext http, RoomDirectory rooms) => Status.HandleAsync(room(http), rooms))
+        group.MapMethods("", Reads, (Delegate)((HttpContext http) => Status.HandleAsync(room(http), s.Rooms)))
             .WithSummary("Where the room stands: its next index and how many polls it holds")
             .Produces<Status.RoomStatus>().ProducesProblem(400);
         Only(group, "/post", "POST");

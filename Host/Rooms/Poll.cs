@@ -11,24 +11,30 @@ public static class Poll
     /// the latest immutable snapshot right here; only a poll that must wait goes through the room's loop, and
     /// only such a poll counts against the held-poll quota (and, on a node of several, a poll past this node's end). <paramref name="counted"/>: the caller already
     /// holds a lease for this client (an event stream takes one for its whole life).
-    public static async Task<Outcome> AskAsync(RoomLoop room, Want want, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted = false)
+    /// Not async: a held poll's only frame is the caller's (see <see cref="Exchange.Hold"/>).
+    public static Task<Outcome> AskAsync(RoomLoop room, Want want, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted = false)
     {
         var exchange = Exchange.ForPoll(room, want);
         var now = Room.Decide(room.State, new Command.Subscribe(exchange.Waiter));
-        if (now is [Effect.Answer { Reply: Reply.Messages m }]) return new Outcome.Messages(m.From, m.Texts, WasHeld: false);
-        if (now is [Effect.Load l]) return new Outcome.FromStore(l.Want);
+        if (now is [Effect.Answer { Reply: Reply.Messages m }]) return Task.FromResult<Outcome>(new Outcome.Messages(m.From, m.Texts, WasHeld: false));
+        if (now is [Effect.Load l]) return Task.FromResult<Outcome>(new Outcome.FromStore(l.Want));
         // Past the end here may not be past the end of a shared log: read it, then ask again through the loop.
-        if (now is [Effect.Answer { Reply: Reply.Ahead }] && room.State.SharedLog) await rooms.CatchUpAsync(room).ConfigureAwait(false);
-        else if (now is [Effect.Answer a]) return new Outcome.Replied(a.Reply);
-        if (rooms.Stopping) return Outcome.ExpiredOnce;
+        if (now is [Effect.Answer { Reply: Reply.Ahead }] && room.State.SharedLog) return CaughtUpAsync(exchange, room, http, rooms, aborted, counted);
+        if (now is [Effect.Answer a]) return Task.FromResult<Outcome>(new Outcome.Replied(a.Reply));
+        return Hold(exchange, http, rooms, aborted, counted);
+    }
 
+    private static async Task<Outcome> CaughtUpAsync(Exchange exchange, RoomLoop room, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted)
+    {
+        await rooms.CatchUpAsync(room).ConfigureAwait(false);
+        return await Hold(exchange, http, rooms, aborted, counted).ConfigureAwait(false);
+    }
+
+    private static Task<Outcome> Hold(Exchange exchange, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted)
+    {
+        if (rooms.Stopping) return Task.FromResult(Outcome.ExpiredOnce);
         WaiterQuota.Lease? lease = null;
-        if (!counted && rooms.Quota.TryTake(http.Connection.RemoteIpAddress, out lease) is { } refused) return new Outcome.Refused(refused);
-        using (lease)
-        {
-            room.Send(new Command.Subscribe(exchange.Waiter), exchange);
-            using var watch = aborted.Register(static exchange => ((Exchange)exchange!).Abandon(), exchange);
-            return await exchange.Task.ConfigureAwait(false);
-        }
+        if (!counted && rooms.Quota.TryTake(http.Connection.RemoteIpAddress, out lease) is { } refused) return Task.FromResult<Outcome>(new Outcome.Refused(refused));
+        return exchange.Hold(lease, aborted);
     }
 }

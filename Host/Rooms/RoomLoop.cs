@@ -41,7 +41,7 @@ public sealed class RoomLoop
     /// Queue a command; its exchange (if any) is answered through the interpreter.
     public void Send(Command command, Exchange? exchange = null)
     {
-        if (!_inbox.Writer.TryWrite((command, exchange))) exchange?.TrySetResult(new Outcome.Unavailable("the service is shutting down"));
+        if (!_inbox.Writer.TryWrite((command, exchange))) exchange?.Complete(new Outcome.Unavailable("the service is shutting down"));
     }
 
     /// Stop taking commands; the loop ends once it has handled what is queued.
@@ -73,7 +73,7 @@ public sealed class RoomLoop
         catch (Exception e)
         {
             Log.RoomStepFailed(_log, e, Name.Value, command.GetType().Name);
-            if (exchange is not null && _open.Remove(exchange.Id)) exchange.TrySetResult(new Outcome.Unavailable("the room failed this request"));
+            if (exchange is not null && _open.Remove(exchange.Id)) exchange.Complete(new Outcome.Unavailable("the room failed this request"));
         }
     }
 
