@@ -35,7 +35,7 @@ public static class Batch
         else
         {
             var (loop0, want) = ((RoomLoop, Want))asked.Case!;
-            var outcome = await Poll.AskAsync(loop0, want, http, rooms, http.RequestAborted); // one async frame while held, as in Get
+            var outcome = await Poll.AskAsync(loop0, want, http, rooms, Poll.HangUp(http)); // one async frame while held, as in Get
             answer = outcome switch
             {
                 Outcome.Messages m => Replies.Json(ToPage(loop0.Name, m.From, m.Texts)),

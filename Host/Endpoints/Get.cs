@@ -23,7 +23,7 @@ public static class Get
         else
         {
             var (room0, at) = ((RoomLoop, MessageIndex))asked.Case!;
-            var outcome = await Poll.AskAsync(room0, Want.One(at), http, rooms, http.RequestAborted);
+            var outcome = await Poll.AskAsync(room0, Want.One(at), http, rooms, Poll.HangUp(http));
             answer = outcome switch
             {
                 Outcome.Messages m => Replies.Message(m),

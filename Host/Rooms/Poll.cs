@@ -1,4 +1,5 @@
 using Chat.Core;
+using Microsoft.AspNetCore.Connections.Features;
 using Chat.Core.Room;
 using Chat.Core.Values;
 
@@ -11,6 +12,12 @@ public static class Poll
     /// the latest immutable snapshot right here; only a poll that must wait goes through the room's loop, and
     /// only such a poll counts against the held-poll quota (and, on a node of several, a poll past this node's end). <paramref name="counted"/>: the caller already
     /// holds a lease for this client (an event stream takes one for its whole life).
+    /// The client hung up. The connection's own token, which Kestrel already has for every connection: the
+    /// request's RequestAborted would create a token source of its own for each held poll (a poll is the only
+    /// request on its connection while it is held, so the two fire alike for it).
+    public static CancellationToken HangUp(HttpContext http) =>
+        http.Features.Get<IConnectionLifetimeFeature>()?.ConnectionClosed ?? http.RequestAborted;
+
     /// Not async: a held poll's only frame is the caller's (see <see cref="Exchange.Hold"/>).
     public static Task<Outcome> AskAsync(RoomLoop room, Want want, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted = false)
     {
