@@ -26,4 +26,7 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Information, "The shared log is back: catching up {Rooms} rooms")]
     public static partial void SharedLogBack(ILogger log, int rooms);
+
+    [LoggerMessage(9, LogLevel.Information, "{Rooms} rooms loaded, the most allowed: asking the idle ones to unload")]
+    public static partial void UnloadingIdleRooms(ILogger log, int rooms);
 }

@@ -21,6 +21,7 @@ public static class Poll
     /// Not async: a held poll's only frame is the caller's (see <see cref="Exchange.Hold"/>).
     public static Task<Outcome> AskAsync(RoomLoop room, Want want, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted = false)
     {
+        if (room.IsUnloaded) return AskItsNextLoopAsync(room.Name, want, http, rooms, aborted, counted);
         var exchange = Exchange.ForPoll(room, want);
         var now = Room.Decide(room.State, new Command.Subscribe(exchange.Waiter));
         if (now is [Effect.Answer { Reply: Reply.Messages m }]) return Task.FromResult<Outcome>(new Outcome.Messages(m.From, m.Texts, WasHeld: false));
@@ -29,6 +30,14 @@ public static class Poll
         if (now is [Effect.Answer { Reply: Reply.Ahead }] && room.State.SharedLog) return CaughtUpAsync(exchange, room, http, rooms, aborted, counted);
         if (now is [Effect.Answer a]) return Task.FromResult<Outcome>(new Outcome.Replied(a.Reply));
         return Hold(exchange, http, rooms, aborted, counted);
+    }
+
+    /// The room was unloaded since this request (an event stream, for one) found it: its state stopped there.
+    private static async Task<Outcome> AskItsNextLoopAsync(RoomName name, Want want, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted)
+    {
+        var found = await rooms.FindAsync(name).ConfigureAwait(false);
+        if (found.Case is Chat.Core.Rejection rejection) return new Outcome.Refused(rejection);
+        return await AskAsync((RoomLoop)found.Case!, want, http, rooms, aborted, counted).ConfigureAwait(false);
     }
 
     private static async Task<Outcome> CaughtUpAsync(Exchange exchange, RoomLoop room, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted)

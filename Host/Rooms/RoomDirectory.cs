@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Chat.Core;
+using Chat.Core.Room;
 using Chat.Core.Values;
 using Chat.Host.Observability;
 using Chat.Host.Options;
@@ -22,6 +23,7 @@ public sealed class RoomDirectory(IMessageStore store, StoreWriter writer, TimeP
     /// cold room under a thousand concurrent polls holds no thread while the store answers.
     private readonly ConcurrentDictionary<string, Lazy<Task<RoomLoop>>> _rooms = new(StringComparer.Ordinal);
     private readonly ChatOptions _options = options.Value;
+    private long _lastSweep = long.MinValue / 2;
     private readonly RoomServices _services = new(writer, clock, options.Value.PollTimeout, metrics, log, sharedLog);
 
     /// The room a request names, with what else it asked; or why not. Completes at once for a loaded room.
@@ -38,7 +40,10 @@ public sealed class RoomDirectory(IMessageStore store, StoreWriter writer, TimeP
         if (!_rooms.TryGetValue(name.Value, out var room))
         {
             if (_rooms.Count >= _options.MaxRooms)
-                return new(new Rejection.TooMany("rooms", TimeSpan.FromSeconds(60), ServerWide: true));
+            {
+                AskIdleRoomsToUnload();
+                return new(new Rejection.TooMany("rooms", TimeSpan.FromSeconds(1), ServerWide: true));
+            }
             room = _rooms.GetOrAdd(name.Value, _ => new Lazy<Task<RoomLoop>>(() => LoadAsync(name)));
         }
         return room.Value.IsCompletedSuccessfully ? new(room.Value.Result) : LoadedAsync(name, room);
@@ -46,7 +51,7 @@ public sealed class RoomDirectory(IMessageStore store, StoreWriter writer, TimeP
 
     private async Task<RoomLoop> LoadAsync(RoomName name)
     {
-        var room = new RoomLoop(name, await store.RestoreAsync(name, _options.RoomLimits).ConfigureAwait(false), _services);
+        var room = new RoomLoop(name, await store.RestoreAsync(name, _options.RoomLimits).ConfigureAwait(false), _services, this);
         // An entry announced between the restore and now was missed: read past the restored count once.
         if (sharedLog is not null) _ = Storage.Redis.Following.CatchUpAsync(room, sharedLog, room.State.Visible, log);
         return room;
@@ -71,6 +76,34 @@ public sealed class RoomDirectory(IMessageStore store, StoreWriter writer, TimeP
     /// loop, so that a command sent after this returns is decided on a room at least as far as the log was.
     public Task CatchUpAsync(RoomLoop room) =>
         sharedLog is null ? Task.CompletedTask : Storage.Redis.Following.CatchUpAsync(room, sharedLog, room.State.Visible, log);
+
+    /// The directory is full: every loaded room is asked to unload if it is idle (naming rooms, even ones that
+    /// never get a message, must not lock new rooms out for good). At most once a second: a stream of new names
+    /// must not turn into a stream of sweeps. The request that found it full gets 503 with Retry-After: 1.
+    private void AskIdleRoomsToUnload()
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastSweep);
+        if (now - last < 1000 || Interlocked.CompareExchange(ref _lastSweep, now, last) != last) return;
+        var loaded = Loaded().ToList();
+        Log.UnloadingIdleRooms(log, loaded.Count);
+        foreach (var room in loaded) room.AskToUnload();
+    }
+
+    /// A room unloaded itself (from its own loop, idle): the next request loads it again from the store.
+    internal void Unloaded(RoomLoop room)
+    {
+        if (_rooms.TryGetValue(room.Name.Value, out var entry) && Restored(entry) == room)
+            _rooms.TryRemove(new KeyValuePair<string, Lazy<Task<RoomLoop>>>(room.Name.Value, entry));
+    }
+
+    /// What reached an unloaded room goes to the room's loop of now (loaded again if need be), in order.
+    internal async Task ForwardAsync(RoomName name, Command command, Exchange? exchange)
+    {
+        var found = await FindAsync(name).ConfigureAwait(false);
+        if (found.Case is RoomLoop room) room.Send(command, exchange);
+        else exchange?.Complete(new Outcome.Unavailable("the room is being loaded again"));
+    }
 
     /// The room's loop if this node has it loaded (announcements for other rooms are not for this node).
     public RoomLoop? Loaded(string name) => _rooms.TryGetValue(name, out var room) ? Restored(room) : null;

@@ -10,6 +10,11 @@ namespace Chat.Host.Rooms;
 /// One room's writer: the only code that touches its state. It reads commands one at a time, steps the
 /// pure core, and hands the effects to the interpreter. A room never waits on another room, and never on I/O:
 /// stores and reads happen elsewhere and come back as commands.
+///
+/// Unloading (when the directory is full): asked to, the loop unloads itself only if it is idle (no held poll,
+/// no post waiting for its store, no exchange open), between two commands, so nothing is in flight. From then on
+/// it is out of the directory and forwards whatever still reaches it (a request that found it just before) to the
+/// room's next loop, in order; nobody else writes to it, so a room never has two writers that number messages.
 public sealed class RoomLoop
 {
     private readonly Channel<(Command? Command, Exchange? Exchange)> _inbox =
@@ -17,19 +22,26 @@ public sealed class RoomLoop
     private readonly Dictionary<WaiterId, Exchange> _open = [];
     private readonly Interpreter _interpreter;
     private readonly ILogger _log;
+    private readonly RoomDirectory? _directory;
     private RoomState _state;
+    private int _unloadAsked;
+    private volatile bool _unloaded;
 
-    public RoomLoop(RoomName name, RoomState restored, RoomServices services)
+    public RoomLoop(RoomName name, RoomState restored, RoomServices services, RoomDirectory? directory = null)
     {
         Name = name;
         _state = restored;
         _log = services.Log;
+        _directory = directory;
         Timeouts = new Timeouts(services.Clock, services.PollTimeout, () => _inbox.Writer.TryWrite((null, null)));
         _interpreter = new Interpreter(this, _open, services);
         Completion = Task.Run(RunAsync);
     }
 
     public RoomName Name { get; }
+
+    /// Out of the directory: its state is no longer the room's (a request holding it asks the directory again).
+    public bool IsUnloaded => _unloaded;
 
     /// The latest state, safe to read from any thread because it is immutable.
     public RoomState State => Volatile.Read(ref _state);
@@ -47,18 +59,39 @@ public sealed class RoomLoop
     /// Stop taking commands; the loop ends once it has handled what is queued.
     public void Stop() => _inbox.Writer.TryComplete();
 
+    /// Unload if idle when the loop next gets to it (see the class comment); otherwise nothing happens.
+    public void AskToUnload()
+    {
+        Volatile.Write(ref _unloadAsked, 1);
+        _inbox.Writer.TryWrite((null, null));
+    }
+
     private async Task RunAsync()
     {
         await foreach (var (command, exchange) in _inbox.Reader.ReadAllAsync().ConfigureAwait(false))
         {
+            if (_unloaded)
+            {
+                if (command is not null) await _directory!.ForwardAsync(Name, command, exchange).ConfigureAwait(false);
+                continue;
+            }
             if (command is null)
             {
                 foreach (var waiter in Timeouts.TakeDue()) Step(new Command.Timeout(waiter), null);
+                if (Interlocked.Exchange(ref _unloadAsked, 0) == 1) UnloadIfIdle();
                 continue;
             }
             Step(command, exchange);
         }
         Timeouts.Dispose();
+    }
+
+    private void UnloadIfIdle()
+    {
+        if (_directory is null || _open.Count > 0 || _state.HeldCount > 0 || !_state.Pending.IsEmpty) return;
+        _unloaded = true;
+        Timeouts.Dispose();
+        _directory.Unloaded(this);
     }
 
     private void Step(Command command, Exchange? exchange)

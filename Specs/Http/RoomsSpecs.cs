@@ -131,19 +131,46 @@ public sealed class RoomsSpecs() : SharedServer("--Chat:PollTimeout=00:00:00.500
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
+    /// At most Chat:MaxRooms rooms are loaded at once. Past it a new room is 503 with Retry-After: 1 while the
+    /// idle rooms unload themselves, so naming rooms can never lock new rooms out for good; an unloaded room comes
+    /// back from the store with its numbering intact, and a room that holds a poll is never unloaded.
     [Fact]
-    public async Task Past_the_room_limit_a_new_room_is_503_with_retry_after_and_old_rooms_still_work()
+    public async Task Past_the_room_limit_idle_rooms_make_way_and_come_back_from_the_store()
     {
         await using var server = await ChatServer.StartAsync("--Chat:MaxRooms=2");
         using var client = server.Client();
-        await client.PostAsync("one", "/rooms/one/post");
-        await client.PostAsync("two", "/rooms/two/post");
+        await client.PostAsync("one-0", "/rooms/one/post");
+        await client.PostAsync("two-0", "/rooms/two/post");
+        var held = client.GetAsync("/rooms/one/get/1");
+        await client.UntilHeldAsync(1, "one");
 
-        using var third = await client.PostAsync("three", "/rooms/three/post");
+        using (var refused = await client.PostAsync("three-0", "/rooms/three/post"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        }
+        Assert.Equal("/rooms/three/get/0", await PostUntilAcceptedAsync(client, "three-0", "three")); // two made way
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, third.StatusCode);
-        Assert.NotNull(third.Headers.RetryAfter);
-        Assert.Equal("application/problem+json", third.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("again", "/rooms/one/post")).StatusCode);
+        Assert.Equal("/rooms/one/get/1", await PostUntilAcceptedAsync(client, "one-1", "one"));
+        using (var answer = await held.WaitAsync(Wire.Bound))
+            Assert.Equal((HttpStatusCode.OK, "one-1"), (answer.StatusCode, await answer.Content.ReadAsStringAsync()));
+
+        Assert.Equal("/rooms/two/get/1", await PostUntilAcceptedAsync(client, "two-1", "two")); // back from the store
+        Assert.Equal((HttpStatusCode.OK, "two-0"), await client.GetTextAsync("/rooms/two/get/0"));
+    }
+
+    /// Posts until the room takes it (503 while rooms make way, a second at most); the new message's location.
+    private static async Task<string> PostUntilAcceptedAsync(HttpClient client, string text, string room)
+    {
+        var deadline = DateTime.UtcNow + Wire.Bound;
+        while (true)
+        {
+            using var response = await client.PostAsync(text, $"/rooms/{room}/post");
+            if (response.StatusCode == HttpStatusCode.Created) return response.Headers.Location!.OriginalString;
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.True(DateTime.UtcNow < deadline, $"room {room} still refused after {Wire.Bound}");
+            await Task.Delay(100);
+        }
     }
 }
