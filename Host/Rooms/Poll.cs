@@ -1,24 +1,27 @@
 using Chat.Core;
-using Microsoft.AspNetCore.Connections.Features;
 using Chat.Core.Room;
 using Chat.Core.Values;
+using Microsoft.AspNetCore.Connections.Features;
 
 namespace Chat.Host.Rooms;
 
 /// Asking a room for messages, the long-poll way: shared by the seed poll, the batch poll and the event stream.
 public static class Poll
 {
+    /// The client hung up. Over HTTP/1.x, the connection's own token, which Kestrel has for every connection
+    /// anyway: the request's RequestAborted would make a token source of its own for each held poll, and a held
+    /// poll is the only request on its connection, so the two fire alike for it. Over HTTP/2 several requests
+    /// share a connection and one may be cancelled alone: there, RequestAborted.
+    public static CancellationToken HangUp(HttpContext http) =>
+        (HttpProtocol.IsHttp11(http.Request.Protocol) || HttpProtocol.IsHttp10(http.Request.Protocol))
+        && http.Features.Get<IConnectionLifetimeFeature>() is { } connection ? connection.ConnectionClosed : http.RequestAborted;
+
     /// The core decides every answer. A read of what is already stored changes no state, so it is decided on
     /// the latest immutable snapshot right here; only a poll that must wait goes through the room's loop, and
-    /// only such a poll counts against the held-poll quota (and, on a node of several, a poll past this node's end). <paramref name="counted"/>: the caller already
-    /// holds a lease for this client (an event stream takes one for its whole life).
-    /// The client hung up. The connection's own token, which Kestrel already has for every connection: the
-    /// request's RequestAborted would create a token source of its own for each held poll (a poll is the only
-    /// request on its connection while it is held, so the two fire alike for it).
-    public static CancellationToken HangUp(HttpContext http) =>
-        http.Features.Get<IConnectionLifetimeFeature>()?.ConnectionClosed ?? http.RequestAborted;
-
-    /// Not async: a held poll's only frame is the caller's (see <see cref="Exchange.Hold"/>).
+    /// only such a poll counts against the held-poll quota (on a node of several, so does a poll past this
+    /// node's end, after reading the shared log). <paramref name="counted"/>: the caller already holds a lease
+    /// for this client (an event stream takes one for its whole life). Not async: a held poll's only frame is
+    /// the caller's (see <see cref="Exchange.Hold"/>).
     public static Task<Outcome> AskAsync(RoomLoop room, Want want, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted = false)
     {
         if (room.IsUnloaded) return AskItsNextLoopAsync(room.Name, want, http, rooms, aborted, counted);
@@ -36,7 +39,7 @@ public static class Poll
     private static async Task<Outcome> AskItsNextLoopAsync(RoomName name, Want want, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted)
     {
         var found = await rooms.FindAsync(name).ConfigureAwait(false);
-        if (found.Case is Chat.Core.Rejection rejection) return new Outcome.Refused(rejection);
+        if (found.Case is Rejection rejection) return new Outcome.Refused(rejection);
         return await AskAsync((RoomLoop)found.Case!, want, http, rooms, aborted, counted).ConfigureAwait(false);
     }
 
