@@ -17,7 +17,7 @@ public static class RoomList
         return await count.MatchAsync(
             RightAsync: async n =>
             {
-                var rooms = await Task.Run(() => store.Rooms(after ?? "", n));
+                var rooms = await store.RoomsAsync(after ?? "", n);
                 var entries = rooms.Select(r => new Entry(r.Room.Value, r.Next.Value)).ToList();
                 return Replies.Json(new Listing(entries, entries.Count == n ? entries[^1].Room : null));
             },

@@ -47,7 +47,7 @@ public static class Health
         {
             try
             {
-                await Task.Run(() => store.Rooms("", 1), cancellationToken);
+                await store.RoomsAsync("", 1).WaitAsync(cancellationToken);
                 return HealthCheckResult.Healthy("the store answers");
             }
             catch (Exception e)

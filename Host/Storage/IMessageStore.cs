@@ -23,7 +23,7 @@ public interface IMessageStore : IDisposable
     Task<Seq<MessageText>> ReadAsync(RoomName room, MessageIndex from, int limit);
 
     /// Every room with its count, in name order, after <paramref name="after"/>.
-    Seq<(RoomName Room, MessageIndex Next)> Rooms(string after, int limit);
+    Task<Seq<(RoomName Room, MessageIndex Next)>> RoomsAsync(string after, int limit);
 }
 
 public static class MessageStoreExtensions

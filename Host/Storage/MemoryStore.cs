@@ -15,6 +15,8 @@ public sealed class MemoryStore : IMessageStore
 
     public Task<Seq<MessageText>> ReadAsync(RoomName room, MessageIndex from, int limit) => Task.FromResult(Read(room, from, limit));
 
+    public Task<Seq<(RoomName Room, MessageIndex Next)>> RoomsAsync(string after, int limit) => Task.FromResult(Rooms(after, limit));
+
     private RoomState Restore(RoomName room, RoomLimits limits)
     {
         lock (_gate)
@@ -46,7 +48,7 @@ public sealed class MemoryStore : IMessageStore
                 : Seq<MessageText>();
     }
 
-    public Seq<(RoomName Room, MessageIndex Next)> Rooms(string after, int limit)
+    private Seq<(RoomName Room, MessageIndex Next)> Rooms(string after, int limit)
     {
         lock (_gate)
             return _rooms.Where(r => string.CompareOrdinal(r.Key, after) > 0).Take(limit)

@@ -169,6 +169,7 @@ public sealed class MultiNodeSpecs
         Assert.Equal(HttpStatusCode.NotFound, (await onB.GetAsync("/chat/get/4")).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await onA.PostAsync("/chat/post", Form("fourth"))).StatusCode);
         Assert.Equal((HttpStatusCode.OK, "fourth"), await onB.GetTextAsync("/chat/get/3"));
+        Assert.Equal("{\"rooms\":[{\"room\":\"chat\",\"next\":4}],\"after\":null}", await onB.GetStringAsync("/rooms")); // the room list reads Redis too
     }
 
     private static FormUrlEncodedContent Form(string message) => new([new("message", message)]);

@@ -101,11 +101,13 @@ public sealed class RedisStore : IMessageStore, ISharedLog
     public void Write(IReadOnlyList<Append> batch) =>
         throw new NotSupportedException("with a shared log, posts are appended by the log, never persisted by a node");
 
-    public Seq<(RoomName Room, MessageIndex Next)> Rooms(string after, int limit)
+    /// A page of room names, then every room's count, the LLENs sent at once (one round trip, not one per room).
+    public async Task<Seq<(RoomName Room, MessageIndex Next)>> RoomsAsync(string after, int limit)
     {
-        var names = _db.SortedSetRangeByValue(RoomsKey, after == "" ? default : (RedisValue)after, default, Exclude.Start, Order.Ascending, 0, limit);
-        return toSeq(names.Select(n => RoomName.Parse((string)n!)).Rights()
-            .Select(name => (name, new MessageIndex(_db.ListLength(Log(name)))))).Strict();
+        var names = await _db.SortedSetRangeByValueAsync(RoomsKey, after == "" ? default : (RedisValue)after, default, Exclude.Start, Order.Ascending, 0, limit).ConfigureAwait(false);
+        var rooms = names.Select(n => RoomName.Parse((string)n!)).Rights().ToList();
+        var counts = await Task.WhenAll(rooms.Select(room => _db.ListLengthAsync(Log(room)))).ConfigureAwait(false);
+        return toSeq(rooms.Zip(counts, (room, count) => (room, new MessageIndex(count)))).Strict();
     }
 
     public void Dispose() => _redis.Dispose();

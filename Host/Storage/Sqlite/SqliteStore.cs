@@ -97,6 +97,8 @@ public sealed class SqliteStore : IMessageStore
 
     public Task<Seq<MessageText>> ReadAsync(RoomName room, MessageIndex from, int limit) => Task.Run(() => Read(room, from, limit));
 
+    public Task<Seq<(RoomName Room, MessageIndex Next)>> RoomsAsync(string after, int limit) => Task.Run(() => Rooms(after, limit));
+
     private RoomState Restore(RoomName room, RoomLimits limits)
     {
         using var db = OpenRead();
@@ -131,7 +133,7 @@ public sealed class SqliteStore : IMessageStore
             r => MessageText.FromStore(r.GetString(0)), ("$room", room.Value), ("$from", from.Value), ("$n", limit));
     }
 
-    public Seq<(RoomName Room, MessageIndex Next)> Rooms(string after, int limit)
+    private Seq<(RoomName Room, MessageIndex Next)> Rooms(string after, int limit)
     {
         using var db = OpenRead();
         return Query(db, "SELECT room, max(idx) + 1 FROM messages WHERE room > $after GROUP BY room ORDER BY room LIMIT $n",
