@@ -52,8 +52,7 @@ public sealed class RoomDirectory(IMessageStore store, StoreWriter writer, TimeP
     private async Task<RoomLoop> LoadAsync(RoomName name)
     {
         var room = new RoomLoop(name, await store.RestoreAsync(name, _options.RoomLimits).ConfigureAwait(false), _services, this);
-        // An entry announced between the restore and now was missed: read past the restored count once.
-        if (sharedLog is not null) _ = Storage.Redis.Following.CatchUpAsync(room, sharedLog, room.State.Visible, log);
+        _ = CatchUpAsync(room); // an entry announced between the restore and now was missed: read past it once
         return room;
     }
 

@@ -22,12 +22,12 @@ public sealed class RoomLoop
     private readonly Dictionary<WaiterId, Exchange> _open = [];
     private readonly Interpreter _interpreter;
     private readonly ILogger _log;
-    private readonly RoomDirectory? _directory;
+    private readonly RoomDirectory _directory;
     private RoomState _state;
     private int _unloadAsked;
     private volatile bool _unloaded;
 
-    public RoomLoop(RoomName name, RoomState restored, RoomServices services, RoomDirectory? directory = null)
+    public RoomLoop(RoomName name, RoomState restored, RoomServices services, RoomDirectory directory)
     {
         Name = name;
         _state = restored;
@@ -72,7 +72,7 @@ public sealed class RoomLoop
         {
             if (_unloaded)
             {
-                if (command is not null) await _directory!.ForwardAsync(Name, command, exchange).ConfigureAwait(false);
+                if (command is not null) await _directory.ForwardAsync(Name, command, exchange).ConfigureAwait(false);
                 continue;
             }
             if (command is null)
@@ -88,7 +88,7 @@ public sealed class RoomLoop
 
     private void UnloadIfIdle()
     {
-        if (_directory is null || _open.Count > 0 || _state.HeldCount > 0 || !_state.Pending.IsEmpty) return;
+        if (_open.Count > 0 || _state.HeldCount > 0 || !_state.Pending.IsEmpty) return;
         _unloaded = true;
         Timeouts.Dispose();
         _directory.Unloaded(this);
