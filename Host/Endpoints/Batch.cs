@@ -21,30 +21,19 @@ public static class Batch
 
     public const int DefaultLimit = 100;
 
-    public static async Task HandleAsync(string room, string? from, string? limit, HttpContext http,
-        RoomDirectory rooms, IMessageStore store, IOptions<ChatOptions> options)
+    public static Task HandleAsync(string room, string? from, string? limit, HttpContext http,
+        RoomDirectory rooms, Answer.Responder responder, IOptions<ChatOptions> options)
     {
         var first = from is null ? MessageIndex.Zero : Parameter("from", from, 0, long.MaxValue).Map(v => new MessageIndex(v));
         var most = limit is null ? DefaultLimit : Parameter("limit", limit, 1, options.Value.MaxBatch).Map(v => (int)v);
-        var asked = await rooms.FindAsync(from name in RoomName.Parse(room)
-                                          from start in first
-                                          from count in most
-                                          select (name, new Want(start, count)));
-        IResult answer;
-        if (asked.Case is Rejection rejection) answer = Problems.For(rejection);
-        else
-        {
-            var (loop0, want) = ((RoomLoop, Want))asked.Case!;
-            var outcome = await Poll.AskAsync(loop0, want, http, rooms, Poll.HangUp(http)); // one async frame while held, as in Get
-            answer = outcome switch
-            {
-                Outcome.Messages m => Replies.Json(ToPage(loop0.Name, m.From, m.Texts)),
-                Outcome.FromStore f => Replies.Json(ToPage(loop0.Name, f.Want.At, await store.ReadAsync(loop0.Name, f.Want))),
-                _ => Replies.WithoutMessages(outcome),
-            };
-        }
-        await answer.ExecuteAsync(http);
+        return Answer.RespondAsync(rooms.FindAsync(from name in RoomName.Parse(room)
+                                                   from start in first
+                                                   from count in most
+                                                   select (name, new Want(start, count))), http, rooms, responder);
     }
+
+    /// The messages as a JSON page.
+    public static Answer.Responder Responder(IMessageStore store) => new(store, static (room, m) => Replies.Json(ToPage(room, m.From, m.Texts)));
 
     /// A whole number in [min, max], or a 400 that says which parameter and why.
     public static Either<Rejection, long> Parameter(string name, string raw, long min, long max) =>

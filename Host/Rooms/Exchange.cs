@@ -4,32 +4,59 @@ using Chat.Core.Values;
 namespace Chat.Host.Rooms;
 
 /// One HTTP exchange waiting for its room: a poll held open, or a post waiting for its commit.
-/// It is its own TaskCompletionSource (one allocation per request); continuations run on the thread pool,
-/// so a fan-out's thousands of responses are written by every core, not by the room's loop.
-public sealed class Exchange(WaiterId id, Want want, RoomLoop? room) : TaskCompletionSource<Outcome>(TaskCreationOptions.RunContinuationsAsynchronously)
+/// It is its own TaskCompletionSource (one allocation per request). Two ways to end:
+/// - awaited (a post, an event stream): its task ends with the outcome, and the continuation runs on the thread
+///   pool, so a fan-out's thousands of responses are written by every core, not by the room's loop;
+/// - answering (a seed or batch poll, given its endpoint's <see cref="IResponder"/>): the exchange queues itself
+///   on the thread pool and writes the response there, and its task, which is the request's own, ends once the
+///   response is written, with <see cref="Outcome.Answered"/>. A held poll is then this object and its task,
+///   with no frame of the handler's kept alive (each byte a held poll keeps is paid 15,000 times in the benchmark).
+public sealed class Exchange : TaskCompletionSource<Outcome>, IThreadPoolWorkItem
 {
     private static long _last;
+    private static readonly object AnsweringMark = new();
+    private readonly Want _want;
+    private readonly RoomLoop? _room;
+    private readonly HttpContext? _http;
+    private readonly IResponder? _responder;
     private WaiterQuota.Lease? _lease;
+    private Outcome? _outcome;
 
-    public WaiterId Id { get; } = id;
+    private Exchange(Want want, RoomLoop? room, HttpContext? http, IResponder? responder)
+        : base(responder is null ? null : AnsweringMark, responder is null ? TaskCreationOptions.RunContinuationsAsynchronously : TaskCreationOptions.None)
+    {
+        Id = new WaiterId(Interlocked.Increment(ref _last));
+        _want = want;
+        _room = room;
+        _http = http;
+        _responder = responder;
+    }
 
-    public Waiter Waiter => new(Id, want);
+    public WaiterId Id { get; }
 
-    public static Exchange ForPoll(RoomLoop room, Want want) => new(new WaiterId(Interlocked.Increment(ref _last)), want, room);
+    public Waiter Waiter => new(Id, _want);
 
-    public static Exchange ForPost() => new(new WaiterId(Interlocked.Increment(ref _last)), default, null);
+    /// A poll whose outcome its caller awaits.
+    public static Exchange ForPoll(RoomLoop room, Want want) => new(want, room, null, null);
+
+    /// A poll that writes its own response with <paramref name="responder"/> (see the class comment).
+    public static Exchange Answering(RoomLoop room, Want want, HttpContext http, IResponder responder) => new(want, room, http, responder);
+
+    public static Exchange ForPost() => new(default, null, null, null);
+
+    /// This task is an answering exchange's: it ends once the response is written, so there is nothing to await.
+    public static bool AnswersItself(Task task) => ReferenceEquals(task.AsyncState, AnsweringMark);
 
     /// Seed: `async_on_peer_reset`. The client hung up: tell its room at once, not at its timeout.
-    public void Abandon() => room?.Send(new Command.Reset(Waiter));
+    public void Abandon() => _room?.Send(new Command.Reset(Waiter));
 
     /// Holds the poll: its quota lease ends with the exchange, and a hang-up resets it in its room. Nothing waits
-    /// in between: the request's only frame is its handler's, awaiting <see cref="TaskCompletionSource{T}.Task"/>
-    /// (each frame a held poll keeps alive is paid once per held poll). The hang-up registration is left to the
-    /// request: Kestrel clears it when the request ends, and a reset of a waiter that is gone changes nothing.
+    /// in between. The hang-up registration is left to the request: Kestrel clears it when the request ends, and
+    /// a reset of a waiter that is gone changes nothing.
     public Task<Outcome> Hold(WaiterQuota.Lease? lease, CancellationToken aborted)
     {
         _lease = lease;   // before the room can see the exchange, so that its completion always finds the lease
-        room!.Send(new Command.Subscribe(Waiter), this);
+        _room!.Send(new Command.Subscribe(Waiter), this);
         aborted.UnsafeRegister(static exchange => ((Exchange)exchange!).Abandon(), this);
         return Task;
     }
@@ -37,6 +64,41 @@ public sealed class Exchange(WaiterId id, Want want, RoomLoop? room) : TaskCompl
     /// Answers the exchange (once; later answers are ignored) and returns its held-poll lease.
     public void Complete(Outcome outcome)
     {
-        if (TrySetResult(outcome)) Interlocked.Exchange(ref _lease, null)?.Dispose();
+        if (_responder is null)
+        {
+            if (TrySetResult(outcome)) ReleaseLease();
+        }
+        else if (Interlocked.CompareExchange(ref _outcome, outcome, null) is null)
+        {
+            ReleaseLease();
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    private void ReleaseLease() => Interlocked.Exchange(ref _lease, null)?.Dispose();
+
+    /// An answering exchange's response, written on the thread pool.
+    void IThreadPoolWorkItem.Execute()
+    {
+        Task written;
+        try
+        {
+            written = _responder!.RespondAsync(_http!, _room!.Name, _outcome!);
+        }
+        catch (Exception e)
+        {
+            TrySetException(e);
+            return;
+        }
+        if (written.IsCompletedSuccessfully) TrySetResult(Outcome.AnsweredOnce);
+        else written.ContinueWith(static (w, exchange) => ((Exchange)exchange!).Written(w), this,
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void Written(Task written)
+    {
+        if (written.IsCompletedSuccessfully) TrySetResult(Outcome.AnsweredOnce);
+        else if (written.Exception is { } e) TrySetException(e.InnerExceptions);
+        else TrySetCanceled();
     }
 }

@@ -38,6 +38,11 @@ public abstract record Outcome
     /// The room could not take the command (store or room failure); try again later.
     public sealed record Unavailable(string Why) : Outcome;
 
+    /// The exchange wrote the response itself, with its endpoint's <see cref="IResponder"/> (a held seed or batch
+    /// poll): nothing is left to do.
+    public sealed record Answered : Outcome;
+
     public static readonly Outcome ExpiredOnce = new Expired();
+    public static readonly Outcome AnsweredOnce = new Answered();
     public static readonly Outcome GoneOnce = new Gone();
 }
