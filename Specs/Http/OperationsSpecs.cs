@@ -53,7 +53,8 @@ public sealed class OperationsSpecs
         var text = "";
         var deadline = DateTime.UtcNow + Wire.Bound;
         string[] names = ["chat_posts_total", "chat_deliveries_total", "chat_timeouts_total", "chat_disconnects_total", "chat_rejected_total",
-            "chat_waiters_held", "chat_room_waiters_held", "chat_store_commit_duration_seconds_bucket", "chat_post_delivery_duration_seconds_bucket"];
+            "chat_waiters_held", "chat_room_waiters_held", "chat_store_commit_duration_seconds_bucket", "chat_post_delivery_duration_seconds_bucket",
+            "dotnet_gc_pause_time_seconds_total", "dotnet_thread_pool_queue_length_total"]; // and the runtime's own
         while (DateTime.UtcNow < deadline)
         {
             text = await client.GetStringAsync("/metrics");
