@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Contracts;
+using Chat.Core.Values;
 using LanguageExt;
 using static LanguageExt.Prelude;
 
@@ -11,10 +12,10 @@ public static partial class Room
     [Pure]
     public static RoomState Evolve(RoomState state, Effect effect) => effect switch
     {
+        // A find and a set, not AddOrUpdate's two lambdas: a closure and two delegates for every held poll.
         Effect.Hold e => state with
         {
-            Waiters = state.Waiters.AddOrUpdate(e.Waiter.Want,
-            set => set.Add(e.Waiter.Id), () => HashSet(e.Waiter.Id))
+            Waiters = state.Waiters.AddOrUpdate(e.Waiter.Want, state.Waiters.Find(e.Waiter.Want).IfNone(LanguageExt.HashSet<EqWaiterId, WaiterId>.Empty).Add(e.Waiter.Id))
         },
         Effect.Persist e => Numbered(state, e),
         Effect.AwaitStore e => state with { Pending = state.Pending.Map(p => p.At == e.At ? p with { Posters = p.Posters.Add(e.Poster) } : p) },

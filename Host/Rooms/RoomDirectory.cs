@@ -32,7 +32,7 @@ public sealed class RoomDirectory(IMessageStore store, StoreWriter writer, TimeP
         if (asked.Case is Rejection rejection) return rejection;
         var (name, rest) = ((RoomName, T))asked.Case!;
         var found = await FindAsync(name).ConfigureAwait(false);
-        return found.Map(room => (room, rest));
+        return found.Case is RoomLoop room ? (room, rest) : (Rejection)found.Case!; // no closure: every request runs this
     }
 
     public ValueTask<Either<Rejection, RoomLoop>> FindAsync(RoomName name)
@@ -44,10 +44,13 @@ public sealed class RoomDirectory(IMessageStore store, StoreWriter writer, TimeP
                 AskIdleRoomsToUnload();
                 return new(new Rejection.TooMany("rooms", TimeSpan.FromSeconds(1), ServerWide: true));
             }
-            room = _rooms.GetOrAdd(name.Value, _ => new Lazy<Task<RoomLoop>>(() => LoadAsync(name)));
+            room = Add(name);
         }
         return room.Value.IsCompletedSuccessfully ? new(room.Value.Result) : LoadedAsync(name, room);
     }
+
+    /// Apart from FindAsync, which would otherwise make this closure over the name for every request.
+    private Lazy<Task<RoomLoop>> Add(RoomName name) => _rooms.GetOrAdd(name.Value, _ => new Lazy<Task<RoomLoop>>(() => LoadAsync(name)));
 
     private async Task<RoomLoop> LoadAsync(RoomName name)
     {
