@@ -1,7 +1,4 @@
 using System.Net;
-using FsCheck;
-using FsCheck.Fluent;
-using FsCheck.Xunit;
 
 namespace Chat.Specs.Http;
 
@@ -81,48 +78,4 @@ public sealed class EventsSpecs() : SharedServer("--Chat:KeepAlive=00:00:00.200"
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
-
-    /// Random messages posted while three kinds of reader follow the room: seed polls, batches of random
-    /// limits, and an event stream. All three see the identical sequence, which is the posted one.
-    [Property(MaxTest = 12)]
-    public Property Single_gets_batches_and_a_stream_of_one_room_see_the_same_sequence() => Prop.ForAll(
-        Arb.From(Gen.Choose(1, 12).SelectMany(n => Gen.ArrayOf(Gen.Elements("a", "b\nc", "ü€😀", "<i>x</i>", "  ", "%41"), n))
-            .Zip(Gen.Choose(1, 5))),
-        input =>
-        {
-            var (texts, limit) = input;
-            var room = NewRoom("e");
-            var run = Task.Run(async () =>
-            {
-                await using var events = await SseReader.OpenAsync(Client, $"/rooms/{room}/events?from=0");
-                var singles = Task.Run(async () =>
-                {
-                    var seen = new List<string>();
-                    while (seen.Count < texts.Length)
-                    {
-                        var (status, body) = await Client.GetTextAsync($"/rooms/{room}/get/{seen.Count}");
-                        if (status == HttpStatusCode.OK) seen.Add(body);
-                    }
-                    return seen;
-                });
-                var batches = Task.Run(async () =>
-                {
-                    var seen = new List<string>();
-                    while (seen.Count < texts.Length)
-                    {
-                        using var response = await Client.GetAsync($"/rooms/{room}/messages?from={seen.Count}&limit={limit}");
-                        if (response.StatusCode != HttpStatusCode.OK) continue;
-                        var page = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-                        seen.AddRange(page.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()!));
-                    }
-                    return seen;
-                });
-                foreach (var text in texts) (await Client.PostAsync(text, $"/rooms/{room}/post")).EnsureSuccessStatusCode();
-                var streamed = (await events.TakeAsync(texts.Length)).Select(e => e.Data).ToList();
-                return (await singles, await batches, streamed);
-            });
-            var (s, b, e) = run.WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
-            return (s.SequenceEqual(texts) && b.SequenceEqual(texts) && e.SequenceEqual(texts))
-                .Label($"posted [{string.Join("|", texts)}] singles [{string.Join("|", s)}] batches [{string.Join("|", b)}] stream [{string.Join("|", e)}]");
-        });
 }

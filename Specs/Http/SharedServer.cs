@@ -7,7 +7,7 @@ public abstract class SharedServer(params string[] settings) : IAsyncLifetime
     protected HttpClient Client { get; private set; } = null!;
 
     /// A room no other spec uses.
-    protected static string NewRoom(string prefix = "r") => prefix + Guid.NewGuid().ToString("N")[..12];
+    public static string NewRoom(string prefix = "r") => prefix + Guid.NewGuid().ToString("N")[..12];
 
     public async Task InitializeAsync()
     {
