@@ -18,7 +18,7 @@ public static partial class Room
         if (at >= state.Visible) return Seq1<Effect>(new Effect.Hold(waiter));
         var limit = (int)Math.Min(waiter.Want.Limit, state.Visible.Value - at.Value);
         return at >= state.RecentStart
-            ? Seq1<Effect>(new Effect.Answer(id, new Reply.Messages(at, toSeq(state.Recent.Skip((int)(at.Value - state.RecentStart.Value)).Take(limit)).Strict())))
+            ? Seq1<Effect>(new Effect.Answer(id, new Reply.Messages(at, state.RecentFrom(at, limit))))
             : Seq1<Effect>(new Effect.Load(id, waiter.Want with { Limit = limit }));
     }
 

@@ -53,7 +53,7 @@ public static class Replies
                 var etag = Headers.ETag(At, Utf8);
                 response.Headers.ETag = etag;
                 response.Headers.CacheControl = Headers.Immutable;
-                if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && (v.Contains(etag, StringComparison.Ordinal) || v.Trim() == "*")))
+                if (Matches(http.Request.Headers.IfNoneMatch, etag))
                 {
                     response.StatusCode = StatusCodes.Status304NotModified;
                     return Task.CompletedTask;
@@ -65,6 +65,14 @@ public static class Replies
             response.ContentLength = Utf8.Length;
             return HttpMethods.IsHead(http.Request.Method) ? Task.CompletedTask : response.BodyWriter.WriteAsync(Utf8).AsTask();
         }
+    }
+
+    /// `If-None-Match` names this ETag, or is `*`. A loop, not Any with a lambda: every read of a stored message runs it.
+    private static bool Matches(Microsoft.Extensions.Primitives.StringValues ifNoneMatch, string etag)
+    {
+        foreach (var v in ifNoneMatch)
+            if (v is not null && (v.Contains(etag, StringComparison.Ordinal) || v.Trim() == "*")) return true;
+        return false;
     }
 
     private sealed class NoContentResult : IResult
