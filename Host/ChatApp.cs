@@ -71,7 +71,8 @@ public static class ChatApp
         var app = builder.Build();
         app.Services.GetRequiredService<IMessageStore>(); // open the store now: a bad file stops the start
         var rooms = app.Services.GetRequiredService<RoomDirectory>();
-        if (app.Services.GetService<ISharedLog>() is { } sharedLog) Following.Start(sharedLog, rooms, app.Logger);
+        if (app.Services.GetService<ISharedLog>() is { } sharedLog)
+            Following.Start(sharedLog, rooms, app.Logger, app.Services.GetRequiredService<IOptions<RedisOptions>>().Value.CatchUpEvery, app.Lifetime.ApplicationStopping);
         app.Services.GetRequiredService<ChatMetrics>().ObserveRooms(() => rooms.Loaded().Select(r => (r.Name.Value, r.State.HeldCount)));
         // Routing's own 404 and 415 (and the static files' 404) get a problem+json body; the chat's endpoints
         // write their own, and skipping the middleware there keeps its frame out of every held poll.

@@ -15,5 +15,11 @@ public sealed class RedisOptions
     [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
     public TimeSpan KeyWindow { get; set; } = TimeSpan.FromDays(1);
 
+    /// How often a node reads the log past its end for every room in which it holds polls. Entries reach a node by
+    /// announcement; one lost without a link drop (a subscriber's output buffer overflowing, say) would otherwise
+    /// leave the room's held polls waiting for the next post or their timeout: now at most this long.
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    public TimeSpan CatchUpEvery { get; set; } = TimeSpan.FromSeconds(5);
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Configuration);
 }

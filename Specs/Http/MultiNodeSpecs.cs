@@ -172,6 +172,25 @@ public sealed class MultiNodeSpecs
         Assert.Equal("{\"rooms\":[{\"room\":\"chat\",\"next\":4}],\"after\":null}", await onB.GetStringAsync("/rooms")); // the room list reads Redis too
     }
 
+    /// An entry whose announcement never comes (Redis drops none without dropping the link, but a subscriber whose
+    /// output buffer overflows loses them): the node's periodic read of the log answers the held poll, long before
+    /// its timeout. Without that read, the poll waits for the next post or its 30 s timeout.
+    [Fact]
+    public async Task A_held_poll_is_answered_from_the_log_when_its_entry_is_never_announced()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var folder = new TempFolder("chat-unannounced-");
+        await using var node = await ChildHost.StartAsync(folder.File("node.db"), $"--Redis:Configuration={redis.Configuration}",
+            "--Redis:CatchUpEvery=00:00:00.200", "--Chat:PollTimeout=00:00:30");
+        using var client = node.Client();
+        var held = client.GetTextAsync("/chat/get/0");
+        await client.UntilHeldAsync(1);
+
+        Assert.Equal("1", await redis.CliAsync("RPUSH", "chat:{chat}:log", "never announced"));
+
+        Assert.Equal((HttpStatusCode.OK, "never announced"), await held.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
     private static FormUrlEncodedContent Form(string message) => new([new("message", message)]);
 
     [Fact]

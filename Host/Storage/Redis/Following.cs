@@ -11,8 +11,9 @@ public static class Following
 {
     public const int ReadBatch = 1000;
 
-    public static void Start(ISharedLog log, RoomDirectory rooms, ILogger logger)
+    public static void Start(ISharedLog log, RoomDirectory rooms, ILogger logger, TimeSpan catchUpEvery, CancellationToken stopping)
     {
+        _ = SweepAsync(log, rooms, catchUpEvery, stopping);
         log.Appended += (room, at, text) =>
         {
             if (rooms.Loaded(room) is { } loop) loop.Send(new Command.Logged(at, text));
@@ -23,6 +24,21 @@ public static class Following
             Observability.Log.SharedLogBack(logger, loaded.Count);
             foreach (var room in loaded) _ = CatchUpAsync(room, log, room.State.Visible, logger);
         };
+    }
+
+    /// Every <paramref name="every"/>, each loaded room that holds polls reads the log past its end (see
+    /// <see cref="Options.RedisOptions.CatchUpEvery"/>); the reads go out together, pipelined on the one link. Not
+    /// while the link is down: the catch-up when it is back covers that.
+    private static async Task SweepAsync(ISharedLog log, RoomDirectory rooms, TimeSpan every, CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(every);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+                if (log.IsConnected)
+                    await Task.WhenAll(rooms.Loaded().Where(room => room.State.HeldCount > 0).Select(rooms.CatchUpAsync)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) { }
     }
 
     /// Reads the log from <paramref name="from"/> to its end and feeds every entry to the room, in order.
