@@ -20,6 +20,7 @@ public sealed class Exchange : TaskCompletionSource<Outcome>, IThreadPoolWorkIte
     private readonly HttpContext? _http;
     private readonly IResponder? _responder;
     private WaiterQuota.Lease? _lease;
+    private CancellationTokenRegistration _hangUp;
     private Outcome? _outcome;
 
     private Exchange(Want want, RoomLoop? room, HttpContext? http, IResponder? responder)
@@ -51,13 +52,15 @@ public sealed class Exchange : TaskCompletionSource<Outcome>, IThreadPoolWorkIte
     public void Abandon() => _room?.Send(new Command.Reset(Waiter));
 
     /// Holds the poll: its quota lease ends with the exchange, and a hang-up resets it in its room. Nothing waits
-    /// in between. The hang-up registration is left to the request: Kestrel clears it when the request ends, and
-    /// a reset of a waiter that is gone changes nothing.
+    /// in between. The hang-up registration ends with the exchange too: over HTTP/1.x it is on the connection's
+    /// token, which outlives the request, so a registration left behind would keep every exchange a keep-alive
+    /// connection ever held alive until the connection closed (a follower polls once per message).
     public Task<Outcome> Hold(WaiterQuota.Lease? lease, CancellationToken aborted)
     {
         _lease = lease;   // before the room can see the exchange, so that its completion always finds the lease
         _room!.Send(new Command.Subscribe(Waiter), this);
-        aborted.UnsafeRegister(static exchange => ((Exchange)exchange!).Abandon(), this);
+        _hangUp = aborted.UnsafeRegister(static exchange => ((Exchange)exchange!).Abandon(), this);
+        if (Task.IsCompleted || Volatile.Read(ref _outcome) is not null) _hangUp.Unregister(); // answered before it was registered
         return Task;
     }
 
@@ -75,7 +78,13 @@ public sealed class Exchange : TaskCompletionSource<Outcome>, IThreadPoolWorkIte
         }
     }
 
-    private void ReleaseLease() => Interlocked.Exchange(ref _lease, null)?.Dispose();
+    /// What a held poll holds beyond its answer: its quota lease and its hang-up registration (unregistered without
+    /// waiting: this may run in the hang-up callback itself).
+    private void ReleaseLease()
+    {
+        Interlocked.Exchange(ref _lease, null)?.Dispose();
+        _hangUp.Unregister();
+    }
 
     /// An answering exchange's response, written on the thread pool.
     void IThreadPoolWorkItem.Execute()

@@ -1,0 +1,45 @@
+using System.Runtime.CompilerServices;
+using Chat.Core.Room;
+using Chat.Core.Values;
+using Chat.Host.Rooms;
+using Chat.Specs.Http;
+using LanguageExt;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Chat.Specs.Rooms;
+
+/// A held poll's exchange, on a real room's loop (the server's own), without HTTP in between.
+public sealed class ExchangeSpecs
+{
+    /// Over HTTP/1.x a held poll watches its connection's closed token, which outlives the request. A follower polls
+    /// once per message on one keep-alive connection: an exchange must not stay registered on that token once
+    /// answered, or the connection keeps every exchange it ever held alive (and resets each when it closes).
+    [Fact]
+    public async Task An_answered_poll_leaves_nothing_registered_on_its_connection()
+    {
+        await using var server = await ChatServer.StartAsync();
+        var room = (await server.Services.GetRequiredService<RoomDirectory>().FindAsync(RoomName.Parse("exchange").RightToSeq().Head)).RightToSeq().Head;
+        using var connection = new CancellationTokenSource();
+
+        var first = await HoldAndAnswerAsync(room, connection.Token);
+        await HoldAndAnswerAsync(room, connection.Token); // the room's loop has moved past the first one
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(first.IsAlive, "the first exchange is still reachable (from the connection's token)");
+        GC.KeepAlive(connection);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<WeakReference> HoldAndAnswerAsync(RoomLoop room, CancellationToken connection)
+    {
+        var poll = Exchange.ForPoll(room, Want.One(room.State.Next));
+        var held = poll.Hold(lease: null, connection);
+        var post = Exchange.ForPost();
+        room.Send(new Command.Post((MessageText)MessageText.Parse("m", 1000).RightToSeq().Head, post.Id, Option<IdempotencyKey>.None), post);
+        Assert.IsType<Outcome.Messages>(await held.WaitAsync(TimeSpan.FromSeconds(10)));
+        await post.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        return new WeakReference(poll);
+    }
+}
