@@ -33,7 +33,7 @@ public sealed class RoomLoop
         _state = restored;
         _log = services.Log;
         _directory = directory;
-        Timeouts = new Timeouts(services.Clock, services.PollTimeout, () => _inbox.Writer.TryWrite((null, null)));
+        Timeouts = new Timeouts(services.Clock, services.PollTimeout, () => _inbox.Writer.TryWrite((null, null)), _open.ContainsKey, () => _open.Count);
         _interpreter = new Interpreter(this, _open, services);
         Completion = Task.Run(RunAsync);
     }
