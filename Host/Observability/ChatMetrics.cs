@@ -18,6 +18,13 @@ public sealed class ChatMetrics
     private readonly Histogram<double> _postToDelivery;
     private readonly Meter _meter;
 
+    /// Buckets in seconds, 100 us to 5 s: OpenTelemetry's default boundaries (0, 5, 10, ... 10,000) are meant for
+    /// milliseconds, and put every commit and delivery of a healthy server in the first bucket.
+    private static readonly InstrumentAdvice<double> Seconds = new()
+    {
+        HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    };
+
     public ChatMetrics(IMeterFactory meters)
     {
         var meter = _meter = meters.Create(MeterName);
@@ -27,10 +34,11 @@ public sealed class ChatMetrics
         _timeouts = meter.CreateCounter<long>("chat.timeouts", description: "Held polls answered 204 at their timeout");
         _disconnects = meter.CreateCounter<long>("chat.disconnects", description: "Held polls whose client went away");
         _rejected = meter.CreateCounter<long>("chat.rejected", description: "Requests refused, by reason");
-        _commit = meter.CreateHistogram<double>("chat.store.commit.duration", unit: "s", description: "One group commit");
-        _batch = meter.CreateHistogram<long>("chat.store.commit.size", description: "Posts per group commit");
-        _postToDelivery = meter.CreateHistogram<double>("chat.post.delivery.duration", unit: "s",
-            description: "From a post reaching its room to its waiters being completed (includes the store commit)");
+        _commit = meter.CreateHistogram("chat.store.commit.duration", unit: "s", description: "One group commit", advice: Seconds);
+        _batch = meter.CreateHistogram("chat.store.commit.size", description: "Posts per group commit",
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096] });
+        _postToDelivery = meter.CreateHistogram("chat.post.delivery.duration", unit: "s",
+            description: "From a post reaching its room to its waiters being completed (includes the store commit)", advice: Seconds);
     }
 
     /// Held polls per room, for the busiest rooms only (a label per room would let clients grow the series

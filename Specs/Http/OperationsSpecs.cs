@@ -63,6 +63,9 @@ public sealed class OperationsSpecs
         }
         Assert.All(names, name => Assert.Contains(name, text));
         Assert.Contains("room=\"m\"", text);
+        // Buckets in seconds (OpenTelemetry's defaults are for milliseconds: everything fell in the first one).
+        Assert.Contains("chat_store_commit_duration_seconds_bucket{otel_scope_name=\"Chat\",le=\"0.005\"}", text);
+        Assert.Contains("chat_post_delivery_duration_seconds_bucket{otel_scope_name=\"Chat\",le=\"0.001\"}", text);
     }
 
     [Fact]
