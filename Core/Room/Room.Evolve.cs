@@ -15,7 +15,7 @@ public static partial class Room
         // A find and a set, not AddOrUpdate's two lambdas: a closure and two delegates for every held poll.
         Effect.Hold e => state with
         {
-            Waiters = state.Waiters.AddOrUpdate(e.Waiter.Want, state.Waiters.Find(e.Waiter.Want).IfNone(LanguageExt.HashSet<EqWaiterId, WaiterId>.Empty).Add(e.Waiter.Id))
+            Waiters = state.Waiters.AddOrUpdate(e.Waiter.Want, state.Waiters.Find(e.Waiter.Want).IfNone(LanguageExt.HashSet<EqValue<WaiterId>, WaiterId>.Empty).Add(e.Waiter.Id))
         },
         Effect.Persist e => Numbered(state, e),
         Effect.AwaitStore e => state with { Pending = state.Pending.Map(p => p.At == e.At ? p with { Posters = p.Posters.Add(e.Poster) } : p) },

@@ -23,7 +23,7 @@ public sealed record RoomState(
     MessageIndex RecentStart,
     Lst<MessageText> Recent,
     long RecentBytes,
-    HashMap<EqWant, Want, HashSet<EqWaiterId, WaiterId>> Waiters,
+    HashMap<EqValue<Want>, Want, HashSet<EqValue<WaiterId>, WaiterId>> Waiters,
     HashMap<IdempotencyKey, KeyEntry> Keys,
     Lst<IdempotencyKey> KeyOrder,
     bool SharedLog = false)
@@ -42,7 +42,7 @@ public sealed record RoomState(
     {
         var recentStart = new MessageIndex(count.Value - recent.Count);
         var empty = new RoomState(limits, count, count, Lst<PendingPost>.Empty, recentStart, new Lst<MessageText>(recent), recent.Sum(t => (long)t.Bytes),
-            HashMap<EqWant, Want, HashSet<EqWaiterId, WaiterId>>.Empty, HashMap<IdempotencyKey, KeyEntry>.Empty, Lst<IdempotencyKey>.Empty);
+            HashMap<EqValue<Want>, Want, HashSet<EqValue<WaiterId>, WaiterId>>.Empty, HashMap<IdempotencyKey, KeyEntry>.Empty, Lst<IdempotencyKey>.Empty);
         return keys.Fold(empty.TrimWindow(), (state, k) => state.Remember(k.Key, k.Entry));
     }
 

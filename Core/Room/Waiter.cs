@@ -9,15 +9,6 @@ public readonly record struct Want(MessageIndex At, int Limit)
     public static Want One(MessageIndex at) => new(at, 1);
 }
 
-/// Equality for <see cref="Want"/> as a key of LanguageExt's hashed maps, without boxing (see <see cref="EqWaiterId"/>).
-public readonly struct EqWant : LanguageExt.TypeClasses.Eq<Want>
-{
-    public bool Equals(Want x, Want y) => x == y;
-    public int GetHashCode(Want x) => x.GetHashCode();
-    public Task<bool> EqualsAsync(Want x, Want y) => Task.FromResult(Equals(x, y));
-    public Task<int> GetHashCodeAsync(Want x) => Task.FromResult(GetHashCode(x));
-}
-
 /// One held exchange and what it asked for. Reset and Timeout carry the whole waiter, so the core
 /// finds it without a second index over every waiter (the fan-out of 15,000 stays one map removal).
 public readonly record struct Waiter(WaiterId Id, Want Want)

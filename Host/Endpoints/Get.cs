@@ -16,7 +16,7 @@ public static class Get
 
     /// The room and the index, or why not (the room's fault first). Every poll runs this, so it is a match on
     /// the two parses, not a query over them: a query allocates a closure per step (about 0.5 kB a poll here).
-    public static Either<Rejection, (RoomName, Want)> Asked(string? room, string n) =>
+    private static Either<Rejection, (RoomName, Want)> Asked(string? room, string n) =>
         (RoomName.Parse(room).Case, MessageIndex.Parse(n).Case) switch
         {
             (Rejection bad, _) => bad,

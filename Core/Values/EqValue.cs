@@ -1,0 +1,12 @@
+namespace Chat.Core.Values;
+
+/// Equality for a value type in LanguageExt's hashed collections (the room's waiters, by want and by id). Their default
+/// instance boxes a struct on every hash and comparison (48 B per lookup, measured); this one calls the struct's own
+/// IEquatable, which boxes nothing, and a room adds and finds a waiter for every held poll.
+public readonly struct EqValue<T> : LanguageExt.TypeClasses.Eq<T> where T : struct, IEquatable<T>
+{
+    public bool Equals(T x, T y) => x.Equals(y);
+    public int GetHashCode(T x) => x.GetHashCode();
+    public Task<bool> EqualsAsync(T x, T y) => Task.FromResult(Equals(x, y));
+    public Task<int> GetHashCodeAsync(T x) => Task.FromResult(GetHashCode(x));
+}
