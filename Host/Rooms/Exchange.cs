@@ -60,27 +60,22 @@ public sealed class Exchange : TaskCompletionSource<Outcome>, IThreadPoolWorkIte
         _lease = lease;   // before the room can see the exchange, so that its completion always finds the lease
         _room!.Send(new Command.Subscribe(Waiter), this);
         _hangUp = aborted.UnsafeRegister(static exchange => ((Exchange)exchange!).Abandon(), this);
-        if (Task.IsCompleted || Volatile.Read(ref _outcome) is not null) _hangUp.Unregister(); // answered before it was registered
+        if (Volatile.Read(ref _outcome) is not null) _hangUp.Unregister(); // answered before it was registered
         return Task;
     }
 
-    /// Answers the exchange (once; later answers are ignored) and returns its held-poll lease.
+    /// Answers the exchange, once (later answers are ignored), and lets go of what it held.
     public void Complete(Outcome outcome)
     {
-        if (_responder is null)
-        {
-            if (TrySetResult(outcome)) ReleaseLease();
-        }
-        else if (Interlocked.CompareExchange(ref _outcome, outcome, null) is null)
-        {
-            ReleaseLease();
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-        }
+        if (Interlocked.CompareExchange(ref _outcome, outcome, null) is not null) return;
+        Release();
+        if (_responder is null) TrySetResult(outcome);
+        else ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
     /// What a held poll holds beyond its answer: its quota lease and its hang-up registration (unregistered without
     /// waiting: this may run in the hang-up callback itself).
-    private void ReleaseLease()
+    private void Release()
     {
         Interlocked.Exchange(ref _lease, null)?.Dispose();
         _hangUp.Unregister();
