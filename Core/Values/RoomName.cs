@@ -14,11 +14,17 @@ public sealed record RoomName
     public string Value { get; }
 
     public static Either<Rejection, RoomName> Parse(string? raw) =>
-        raw is { Length: > 0 and <= MaxLength } && raw.All(IsNameChar)
-            ? new RoomName(raw)
-            : new Rejection.BadRoom(raw ?? "");
+        raw == Default.Value ? Default
+        : raw is { Length: > 0 and <= MaxLength } && IsName(raw) ? new RoomName(raw)
+        : new Rejection.BadRoom(raw ?? "");
 
-    private static bool IsNameChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '-';
+    /// A loop over the characters (every request names its room; `All` would allocate an enumerator).
+    private static bool IsName(string raw)
+    {
+        foreach (var c in raw)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-')) return false;
+        return true;
+    }
 
     public override string ToString() => Value;
 }

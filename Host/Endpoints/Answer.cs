@@ -21,8 +21,8 @@ public static class Answer
 
     private static Task Respond(Either<Rejection, (RoomLoop, Want)> found, HttpContext http, RoomDirectory rooms, Responder responder)
     {
-        if (found.Case is Rejection rejection) return Problems.For(rejection).ExecuteAsync(http);
-        var (room, want) = ((RoomLoop, Want))found.Case!;
+        if (found.IsLeft) return Problems.For((Rejection)found).ExecuteAsync(http);
+        var (room, want) = ((RoomLoop, Want))found; // Either's own cast: `Case` would box the pair
         return Poll.RespondAsync(room, want, http, rooms, responder);
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Chat.Core;
 using Chat.Core.Room;
 using Chat.Core.Values;
@@ -14,16 +13,16 @@ public static class Get
     public static Task HandleAsync(string? room, string n, HttpContext http, RoomDirectory rooms, Answer.Responder responder) =>
         Answer.RespondAsync(rooms.FindAsync(Asked(room, n)), http, rooms, responder);
 
-    /// The room and the index, or why not (the room's fault first). Every poll runs this, so it is a match on
-    /// the two parses, not a query over them: a query allocates a closure per step (about 0.5 kB a poll here).
-    private static Either<Rejection, (RoomName, Want)> Asked(string? room, string n) =>
-        (RoomName.Parse(room).Case, MessageIndex.Parse(n).Case) switch
-        {
-            (Rejection bad, _) => bad,
-            (_, Rejection bad) => bad,
-            (RoomName name, MessageIndex index) => (name, Want.One(index)),
-            _ => throw new UnreachableException(),
-        };
+    /// The room and the index, or why not (the room's fault first). Every poll runs this, so it takes the two
+    /// parses apart with Either's own casts, not a query over them (a closure per step, about 0.5 kB a poll
+    /// here) nor `Case` (which boxes the index).
+    private static Either<Rejection, (RoomName, Want)> Asked(string? room, string n)
+    {
+        var name = RoomName.Parse(room);
+        if (name.IsLeft) return (Rejection)name;
+        var index = MessageIndex.Parse(n);
+        return index.IsLeft ? (Rejection)index : ((RoomName)name, Want.One((MessageIndex)index));
+    }
 
     /// Seed: the message at N as `text/plain`, exactly its bytes.
     public static Answer.Responder Responder(IMessageStore store) => new(store, static (_, m) => Replies.Message(m));

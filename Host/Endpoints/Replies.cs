@@ -11,7 +11,7 @@ namespace Chat.Host.Endpoints;
 public static class Replies
 {
     /// Seed: the message at N as `text/plain`, exactly its bytes.
-    public static IResult Message(Outcome.Messages m) => new MessageResult(m.From, m.FirstUtf8, Cacheable: !m.WasHeld);
+    public static IResult Message(Outcome.Messages m) => m.TextReply ??= new MessageResult(m.From, m.FirstUtf8, Cacheable: !m.WasHeld);
 
     /// Every way a poll can end without messages, the same for the seed poll and the batch.
     public static IResult WithoutMessages(Outcome outcome) => outcome switch
@@ -45,12 +45,14 @@ public static class Replies
 
     private sealed record MessageResult(MessageIndex At, byte[] Utf8, bool Cacheable) : IResult
     {
+        private string? _etag;
+
         public Task ExecuteAsync(HttpContext http)
         {
             var response = http.Response;
             if (Cacheable)
             {
-                var etag = Headers.ETag(At, Utf8);
+                var etag = _etag ??= Headers.ETag(At, Utf8);
                 response.Headers.ETag = etag;
                 response.Headers.CacheControl = Headers.Immutable;
                 if (Matches(http.Request.Headers.IfNoneMatch, etag))

@@ -18,6 +18,9 @@ public abstract record Outcome
 
         /// The first message's UTF-8 bytes (a seed poll's whole body). Racing threads compute the same bytes.
         public byte[] FirstUtf8 => _first ??= Encoding.UTF8.GetBytes(Texts.Head.Value);
+
+        /// The seed poll's response for it (the first message as text), made once for every poll it answers.
+        public Microsoft.AspNetCore.Http.IResult? TextReply { get; set; }
     }
 
     /// The core's immediate answer (not found, posted, key conflict, store failed).

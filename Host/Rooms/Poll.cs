@@ -23,7 +23,8 @@ public static class Poll
     {
         var asked = AskAsync(room, want, http, rooms, HangUp(http), responder: responder);
         if (asked.IsCompletedSuccessfully) return asked.Result is Outcome.Answered ? Task.CompletedTask : responder.RespondAsync(http, room.Name, asked.Result);
-        return Exchange.AnswersItself(asked) ? asked : RespondWhenAskedAsync(asked, room.Name, http, responder);
+        var task = asked.AsTask(); // the held exchange's own task: no allocation
+        return Exchange.AnswersItself(task) ? task : RespondWhenAskedAsync(task, room.Name, http, responder);
     }
 
     /// The slow ways (a catch-up read of the shared log, a room loaded again) end in an outcome or in an answer.
@@ -38,19 +39,26 @@ public static class Poll
     /// only such a poll counts against the held-poll quota (on a node of several, so does a poll past this
     /// node's end, after reading the shared log). <paramref name="counted"/>: the caller already holds a lease
     /// for this client (an event stream takes one for its whole life). Not async: a held poll's only frame is
-    /// the caller's, or none (<paramref name="responder"/>, see <see cref="RespondAsync"/>).
-    public static Task<Outcome> AskAsync(RoomLoop room, Want want, HttpContext http, RoomDirectory rooms, CancellationToken aborted,
+    /// the caller's, or none (<paramref name="responder"/>, see <see cref="RespondAsync"/>). Most polls of a busy room
+    /// are answered at once (a follower asks for a message posted while its last answer travelled): those allocate
+    /// no exchange and no task, and a message read is its room's one outcome for that message
+    /// (<see cref="RoomLoop.Read"/>), its bytes encoded once for every follower that reads it.
+    public static ValueTask<Outcome> AskAsync(RoomLoop room, Want want, HttpContext http, RoomDirectory rooms, CancellationToken aborted,
         bool counted = false, IResponder? responder = null)
     {
-        if (room.IsUnloaded) return AskItsNextLoopAsync(room.Name, want, http, rooms, aborted, counted, responder);
-        var exchange = responder is null ? Exchange.ForPoll(room, want) : Exchange.Answering(room, want, http, responder);
-        var now = Room.Decide(room.State, new Command.Subscribe(exchange.Waiter));
-        if (now is [Effect.Answer { Reply: Reply.Messages m }]) return Task.FromResult<Outcome>(new Outcome.Messages(m.From, m.Texts, WasHeld: false));
-        if (now is [Effect.Load l]) return Task.FromResult<Outcome>(new Outcome.FromStore(l.Want));
-        // Past the end here may not be past the end of a shared log: read it, then ask again through the loop.
-        if (now is [Effect.Answer { Reply: Reply.Ahead }] && room.State.SharedLog) return CaughtUpAsync(exchange, room, http, rooms, aborted, counted);
-        if (now is [Effect.Answer a]) return Task.FromResult<Outcome>(new Outcome.Replied(a.Reply));
-        return Hold(exchange, http, rooms, aborted, counted);
+        if (room.IsUnloaded) return new(AskItsNextLoopAsync(room.Name, want, http, rooms, aborted, counted, responder));
+        // Decided with an id that is never held: an exchange (and its id) is made only for a poll that waits.
+        switch (Room.Decide(room.State, new Command.Subscribe(new Waiter(WaiterId.Unheld, want))))
+        {
+            case [Effect.Answer { Reply: Reply.Messages m }]: return new(room.Read(m.From, m.Texts));
+            case [Effect.Load l]: return new(new Outcome.FromStore(l.Want));
+            // Past the end here may not be past the end of a shared log: read it, then ask again through the loop.
+            case [Effect.Answer { Reply: Reply.Ahead }] when room.State.SharedLog: return new(CaughtUpAsync(Exchange(), room, http, rooms, aborted, counted));
+            case [Effect.Answer a]: return new(new Outcome.Replied(a.Reply));
+            default: return Hold(Exchange(), http, rooms, aborted, counted);
+        }
+
+        Exchange Exchange() => responder is null ? Rooms.Exchange.ForPoll(room, want) : Rooms.Exchange.Answering(room, want, http, responder);
     }
 
     /// The room was unloaded since this request (an event stream, for one) found it: its state stopped there.
@@ -58,8 +66,8 @@ public static class Poll
         bool counted, IResponder? responder)
     {
         var found = await rooms.FindAsync(name).ConfigureAwait(false);
-        if (found.Case is Rejection rejection) return new Outcome.Refused(rejection);
-        return await AskAsync((RoomLoop)found.Case!, want, http, rooms, aborted, counted, responder).ConfigureAwait(false);
+        if (found.IsLeft) return new Outcome.Refused((Rejection)found);
+        return await AskAsync((RoomLoop)found, want, http, rooms, aborted, counted, responder).ConfigureAwait(false);
     }
 
     private static async Task<Outcome> CaughtUpAsync(Exchange exchange, RoomLoop room, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted)
@@ -68,11 +76,11 @@ public static class Poll
         return await Hold(exchange, http, rooms, aborted, counted).ConfigureAwait(false);
     }
 
-    private static Task<Outcome> Hold(Exchange exchange, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted)
+    private static ValueTask<Outcome> Hold(Exchange exchange, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted)
     {
-        if (rooms.Stopping) return Task.FromResult(Outcome.ExpiredOnce);
+        if (rooms.Stopping) return new(Outcome.ExpiredOnce);
         WaiterQuota.Lease? lease = null;
-        if (!counted && rooms.Quota.TryTake(http.Connection.RemoteIpAddress, out lease) is { } refused) return Task.FromResult<Outcome>(new Outcome.Refused(refused));
-        return exchange.Hold(lease, aborted);
+        if (!counted && rooms.Quota.TryTake(http.Connection.RemoteIpAddress, out lease) is { } refused) return new(new Outcome.Refused(refused));
+        return new(exchange.Hold(lease, aborted));
     }
 }

@@ -48,6 +48,22 @@ public sealed class RoomLoop
 
     public Timeouts Timeouts { get; }
 
+    private Outcome.Messages? _lastRead;
+
+    /// The outcome of reading <paramref name="texts"/> from <paramref name="from"/> on: the same instance for every
+    /// poll that reads the same messages, so their response (bytes, ETag) is made once, not once per follower (a
+    /// busy room's followers mostly read the message just posted). Stored messages never change, so the same
+    /// index, count and first and last message instances are the same read. Any thread: a race makes two.
+    public Outcome.Messages Read(MessageIndex from, LanguageExt.Seq<MessageText> texts)
+    {
+        var last = Volatile.Read(ref _lastRead);
+        if (last is not null && last.From == from && last.Texts.Count == texts.Count
+            && ReferenceEquals(last.Texts.Head, texts.Head) && ReferenceEquals(last.Texts.Last, texts.Last)) return last;
+        var read = new Outcome.Messages(from, texts, WasHeld: false);
+        Volatile.Write(ref _lastRead, read);
+        return read;
+    }
+
     public Task Completion { get; }
 
     /// Queue a command; its exchange (if any) is answered through the interpreter.

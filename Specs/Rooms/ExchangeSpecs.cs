@@ -4,6 +4,7 @@ using Chat.Core.Values;
 using Chat.Host.Rooms;
 using Chat.Specs.Http;
 using LanguageExt;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Chat.Specs.Rooms;
@@ -29,6 +30,34 @@ public sealed class ExchangeSpecs
         GC.Collect();
         Assert.False(first.IsAlive, "the first exchange is still reachable (from the connection's token)");
         GC.KeepAlive(connection);
+    }
+
+    /// A busy room's followers mostly read the message just posted: every poll that reads the same messages gets
+    /// the room's one outcome for them (bytes and ETag made once), and a read of any other messages never does.
+    [Fact]
+    public async Task Polls_that_read_the_same_messages_share_one_outcome_and_no_other_read_gets_it()
+    {
+        await using var server = await ChatServer.StartAsync();
+        var rooms = server.Services.GetRequiredService<RoomDirectory>();
+        var room = (await rooms.FindAsync(RoomName.Parse("reads").RightToSeq().Head)).RightToSeq().Head;
+        foreach (var text in new[] { "a", "b", "c" })
+        {
+            var post = Exchange.ForPost();
+            room.Send(new Command.Post((MessageText)MessageText.Parse(text, 1000).RightToSeq().Head, post.Id, Option<IdempotencyKey>.None), post);
+            await post.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        async Task<Outcome.Messages> Read(long at, int count) =>
+            Assert.IsType<Outcome.Messages>(await Poll.AskAsync(room, new Want(new MessageIndex(at), count), new DefaultHttpContext(), rooms, CancellationToken.None));
+        string[] Texts(Outcome.Messages m) => m.Texts.Select(t => t.Value).ToArray();
+
+        var first = await Read(0, 1);
+        Assert.Same(first, await Read(0, 1));
+        Assert.Equal(["a"], Texts(first));
+        Assert.Equal(["a", "b", "c"], Texts(await Read(0, 3)));
+        Assert.Equal(["a"], Texts(await Read(0, 1)));
+        Assert.Equal(["b"], Texts(await Read(1, 1)));
+        Assert.Equal(["b", "c"], Texts(await Read(1, 3)));
+        Assert.Equal(["b"], Texts(await Read(1, 1)));
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
