@@ -3,6 +3,8 @@
 # memload. When chat-sqlite ran beside chat-sqlite-1tx or chat-memory, two more columns: its ratio to each (group
 # commit against one transaction per post, durable against in-memory), and under the table the issue-4 targets
 # for the durable load at 64 posters, with the ratios of each run (the servers of one run ran one after another).
+# Throughput loads give a whole-run row (medians of the runs' figures) and a row of medians over every run's rounds
+# (the tool's --rounds windows), like the fan-out's: on a shared machine, a stall lands in one round.
 # Usage: awk -v servers="chat-memory reference nchan" -v memload=15000 -f report.awk raw.jsonl
 function get(line, key,    m) {
     if (match(line, "\"" key "\":(\"[^\"]*\"|[^,}]*)")) {
@@ -57,8 +59,11 @@ function fmt(v) {
             next
         }
         add(load ": deliveries/s", s, get($0, "deliveries_per_s"))
-        add(load ": post-to-delivery p50 ms", s, get($0, "p50_ms"))
-        add(load ": post-to-delivery p99 ms", s, get($0, "p99_ms"))
+        add(load ": post-to-delivery p50 ms, whole run", s, get($0, "p50_ms"))
+        add(load ": post-to-delivery p99 ms, whole run", s, get($0, "p99_ms"))
+    } else if (mode == "throughput_round" && load !~ /warm-up/) {   # the same load's windows (load --rounds)
+        add(load ": post-to-delivery p50 ms, median of rounds", s, get($0, "p50_ms"))
+        add(load ": post-to-delivery p99 ms, median of rounds", s, get($0, "p99_ms"))
     }
 }
 function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "-" : sprintf("%.2fx", a / b) }

@@ -29,6 +29,7 @@ static void usage(void)
         "  --label NAME           copied into every JSON line\n"
         " fanout:     --waiters N (1000) --rounds R (5) --warmup W (1) --round-timeout S (30)\n"
         " throughput: --posters K (1) --followers M (100; 0: posters only) --rate R posts/s in all (0: flat out) --seconds T (10)\n"
+        "             --rounds R (5): delivery percentiles also for each of R equal windows of the T seconds\n"
         " both:       --settle-timeout S (60) --settle-ms MS (1000, idle time when no --pid) --connect-window N (256)\n");
     exit(2);
 }

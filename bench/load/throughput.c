@@ -1,7 +1,10 @@
 /* throughput: K posters (flat out, or paced at R posts/s in all) and M followers (M may be 0) reading every
    message in order, for T seconds. Texts carry the post's send time, so followers measure post-to-delivery
    latency; every follower's n-th message must hash the same. Each poster also times its own post's
-   acknowledgement: from just before the request is written until the whole response is read. */
+   acknowledgement: from just before the request is written until the whole response is read. The T seconds are
+   also cut into --rounds windows, each with its own delivery percentiles (by when the message arrived), so that a
+   table can take medians over rounds, as it does for the fan-out: on a shared machine one stall in one second of a
+   run is then one round's figure, not the run's. */
 #include "load.h"
 #include <errno.h>
 #include <stdio.h>
@@ -25,7 +28,9 @@ typedef struct {
     uint64_t *seen; size_t seen_cap;
     int64_t deliveries, mismatches, errors, repolls, early;
     samples_t lat, ack;          /* post-to-delivery, post acknowledgement */
-    int counting;
+    samples_t *rlat;             /* post-to-delivery by round (when the message arrived) */
+    int nrounds, counting;
+    int64_t start, span;
 } tp_t;
 
 static int poll_next(tp_t *p, tconn_t *c)
@@ -69,7 +74,12 @@ static void on_follower(tp_t *p, tconn_t *c)
         int poster; long long seq, sent;
         int64_t now = now_ns();
         if (sscanf(c->r.body, "m-%d-%lld-%lld", &poster, &seq, &sent) == 3) {
-            if (p->counting) { samples_add(&p->lat, now - sent); p->deliveries++; }
+            if (p->counting) {
+                samples_add(&p->lat, now - sent);
+                int64_t r = (now - p->start) * p->nrounds / p->span;
+                samples_add(&p->rlat[r < 0 ? 0 : r >= p->nrounds ? p->nrounds - 1 : r], now - sent);
+                p->deliveries++;
+            }
         } else p->early++;                       /* a message from before this run */
         check_order(p, c->pos, c->r.hash);
         c->pos++; c->index++;
@@ -92,7 +102,8 @@ static int pump_followers(void *ctx, int timeout_ms)
 
 int run_throughput(target_t *t, const opts_t *o)
 {
-    tp_t p = { .t = t, .m = o->followers, .k = o->posters };
+    tp_t p = { .t = t, .m = o->followers, .k = o->posters, .nrounds = o->rounds > 0 ? o->rounds : 1 };
+    p.rlat = calloc((size_t)p.nrounds, sizeof *p.rlat);
     int64_t k0 = p.m ? probe_count(t) : 0;        /* posters alone need no index */
     if (k0 < 0) { fprintf(stderr, "throughput: could not find the message count\n"); return 1; }
     int total = p.m + p.k, *fds = malloc((size_t)total * sizeof *fds), *idle = malloc((size_t)p.k * sizeof *idle);
@@ -115,6 +126,7 @@ int run_throughput(target_t *t, const opts_t *o)
     int64_t posts = 0, post_errors = 0, seq = 0, period = o->rate > 0 ? (int64_t)(1e9 / o->rate) : 0;
     int64_t ticks0 = proc_cpu_ticks(t), cpu0 = cpu_self_ns(), start = now_ns();
     int64_t end = start + (int64_t)o->seconds * 1000000000LL, next_due = start, now;
+    p.start = start; p.span = end - start;
     p.counting = 1;
     struct epoll_event evs[1024];
     while ((now = now_ns()) < end) {
@@ -160,6 +172,17 @@ int run_throughput(target_t *t, const opts_t *o)
            (long long)p.mismatches, (long long)p.errors, (long long)dead, (long long)(posts - min_pos),
            (long long)p.repolls, (long long)p.early, samples_pct_ms(&p.ack, 50), samples_pct_ms(&p.ack, 99),
            samples_pct_ms(&p.ack, 100), cpu / 1e6, (long long)ticks * 10);
+    char rounds[1024] = "";
+    size_t used = 0;
+    for (int r = 0; p.m && r < p.nrounds; r++) {
+        samples_sort(&p.rlat[r]);
+        printf("{\"mode\":\"throughput_round\",\"label\":\"%s\",\"proto\":\"%s\",\"posters\":%d,\"followers\":%d,"
+               "\"rate\":%.0f,\"round\":%d,\"seconds\":%.3f,\"deliveries\":%zu,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
+               t->label, t->proto == PROTO_CHAT ? "chat" : "nchan", p.k, p.m, o->rate, r + 1, secs / p.nrounds, p.rlat[r].n,
+               samples_pct_ms(&p.rlat[r], 50), samples_pct_ms(&p.rlat[r], 99), samples_pct_ms(&p.rlat[r], 100));
+        if (used < sizeof rounds)
+            used += (size_t)snprintf(rounds + used, sizeof rounds - used, "%s%.2f", r ? ", " : "", samples_pct_ms(&p.rlat[r], 99));
+    }
     fflush(stdout);
     char follow[256] = "";
     if (p.m)
@@ -170,8 +193,10 @@ int run_throughput(target_t *t, const opts_t *o)
             "%serrors %lld, tool cpu %.0f ms, server cpu %lld ms in %.1f s\n", t->label, p.k,
             o->rate > 0 ? " (paced)" : "", p.m, posts / secs, samples_pct_ms(&p.ack, 50), samples_pct_ms(&p.ack, 99),
             follow, (long long)(p.errors + post_errors), cpu / 1e6, (long long)ticks * 10, secs);
+    if (p.m) fprintf(stderr, "  %s delivery p99 by round (%d of %.1f s): %s ms\n", t->label, p.nrounds, secs / p.nrounds, rounds);
     for (int i = 0; i < total; i++) close(p.c[i].fd);
     close(p.ep);
-    free(p.c); free(fds); free(idle); free(p.seen); free(p.lat.v); free(p.ack.v);
+    for (int r = 0; r < p.nrounds; r++) free(p.rlat[r].v);
+    free(p.c); free(fds); free(idle); free(p.seen); free(p.lat.v); free(p.ack.v); free(p.rlat);
     return 0;
 }
