@@ -26,6 +26,7 @@ public sealed class RoomLoop
     private RoomState _state;
     private int _unloadAsked;
     private volatile bool _unloaded;
+    private Outcome.Messages? _lastRead;
 
     public RoomLoop(RoomName name, RoomState restored, RoomServices services, RoomDirectory directory)
     {
@@ -47,8 +48,6 @@ public sealed class RoomLoop
     public RoomState State => Volatile.Read(ref _state);
 
     public Timeouts Timeouts { get; }
-
-    private Outcome.Messages? _lastRead;
 
     /// The outcome of reading <paramref name="texts"/> from <paramref name="from"/> on: the same instance for every
     /// poll that reads the same messages, so their response (bytes, ETag) is made once, not once per follower (a
