@@ -89,7 +89,7 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
     {
         if (outcome is Outcome.Expired or Outcome.Gone) services.Metrics.Held(-1);
         if (open.Remove(id, out var exchange)) exchange.Complete(outcome is Outcome.Replied { Reply: Reply.Messages m }
-            ? new Outcome.Messages(m.From, m.Texts, WasHeld: false)
+            ? room.Read(m.From, m.Texts) // the same shared read as a poll answered before the loop
             : outcome);
     }
 }
