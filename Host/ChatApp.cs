@@ -25,6 +25,7 @@ public static class ChatApp
         });
         builder.Services.AddOptions<ChatOptions>().Bind(builder.Configuration.GetSection(ChatOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<StoreOptions>().Bind(builder.Configuration.GetSection(StoreOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddClientAddress(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddMetrics();
@@ -74,6 +75,7 @@ public static class ChatApp
         if (app.Services.GetService<ISharedLog>() is { } sharedLog)
             Following.Start(sharedLog, rooms, app.Logger, app.Services.GetRequiredService<IOptions<RedisOptions>>().Value.CatchUpEvery, app.Lifetime.ApplicationStopping);
         app.Services.GetRequiredService<ChatMetrics>().ObserveRooms(() => rooms.Loaded().Select(r => (r.Name.Value, r.State.HeldCount)));
+        app.UseForwardedHeaders(); // first: every later piece sees the client's address (ClientAddress.cs)
         // Routing's own 404 and 415 (and the static files' 404) get a problem+json body; the chat's endpoints
         // write their own, and skipping the middleware there keeps its frame out of every held poll.
         app.UseWhen(http => http.GetEndpoint()?.Metadata.GetMetadata<Routes.OwnProblems>() is null, pages => pages.UseStatusCodePages());

@@ -29,7 +29,7 @@ public static class Post
                 var exchange = Exchange.ForPost();
                 loop.Send(new Command.Post(text, exchange.Id, k), exchange);
                 var outcome = await exchange.Task.ConfigureAwait(false);
-                if (outcome is Outcome.Replied { Reply: Reply.Posted p }) Log.Posted(log, loop.Name.Value, p.At.Value, text.Bytes);
+                if (outcome is Outcome.Replied { Reply: Reply.Posted p }) Log.Posted(log, loop.Name.Value, p.At.Value, text.Bytes, http.Connection.RemoteIpAddress);
                 return Render(outcome, loop.Name, prefix);
             },
             Left: Problems.For);

@@ -58,7 +58,7 @@ public static class Problems
             if (retryAfter is { } wait) headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             if (allow is not null) headers.Allow = allow;
             Observability.Log.Rejected(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Chat.Rejections"),
-                http.Request.Method, http.Request.Path, problem.Status ?? 0, problem.Title ?? "");
+                http.Request.Method, http.Request.Path, http.Connection.RemoteIpAddress, problem.Status ?? 0, problem.Title ?? "");
             http.RequestServices.GetRequiredService<Observability.ChatMetrics>().Rejected(problem.Title ?? "");
             return Results.Problem(problem).ExecuteAsync(http);
         }

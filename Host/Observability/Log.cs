@@ -12,11 +12,11 @@ internal static partial class Log
     [LoggerMessage(3, LogLevel.Error, "Room {Room} could not be restored from the store")]
     public static partial void RoomRestoreFailed(ILogger log, Exception error, string room);
 
-    [LoggerMessage(4, LogLevel.Information, "Posted {Room}/{Index} ({Bytes} bytes)")]
-    public static partial void Posted(ILogger log, string room, long index, int bytes);
+    [LoggerMessage(4, LogLevel.Information, "Posted {Room}/{Index} ({Bytes} bytes) from {Client}")]
+    public static partial void Posted(ILogger log, string room, long index, int bytes, System.Net.IPAddress? client);
 
-    [LoggerMessage(5, LogLevel.Information, "Rejected {Method} {Path}: {Status} {Reason}")]
-    public static partial void Rejected(ILogger log, string method, string path, int status, string reason);
+    [LoggerMessage(5, LogLevel.Information, "Rejected {Method} {Path} from {Client}: {Status} {Reason}")]
+    public static partial void Rejected(ILogger log, string method, string path, System.Net.IPAddress? client, int status, string reason);
 
     [LoggerMessage(6, LogLevel.Information, "Shutting down: answering {Held} held polls")]
     public static partial void ShuttingDown(ILogger log, int held);

@@ -19,6 +19,9 @@ public sealed partial class ChildHost : IAsyncDisposable
 
     private readonly List<string> _stdout = [];
 
+    /// Every line it has written to stdout so far (its log, at the levels its settings let through).
+    public string Stdout { get { lock (_stdout) return string.Join("\n", _stdout); } }
+
     /// SIGTERM, then every line it wrote to stdout.
     public async Task<List<string>> TerminateAndReadStdoutAsync()
     {
