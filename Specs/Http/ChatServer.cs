@@ -48,20 +48,8 @@ public sealed class ChatServer : IAsyncDisposable
     public HttpClient Client(TimeSpan? timeout = null) =>
         new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) }) { BaseAddress = Address, Timeout = timeout ?? TimeSpan.FromSeconds(30) };
 
-    /// A client whose connections come from another loopback address (127.0.0.0/8 is all loopback on Linux):
-    /// to the server, another client address.
-    public HttpClient ClientFrom(string sourceAddress) =>
-        new(new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, cancel) =>
-            {
-                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
-                socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(sourceAddress), 0));
-                await socket.ConnectAsync(context.DnsEndPoint, cancel);
-                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-            },
-        })
-        { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
+    /// A client whose connections come from another loopback address: to the server, another client address.
+    public HttpClient ClientFrom(string sourceAddress) => LoopbackClient.From(sourceAddress, Address);
 
     private bool _stopped;
 
