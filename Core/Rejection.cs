@@ -33,6 +33,9 @@ public abstract record Rejection
     /// The room name is not `[A-Za-z0-9_-]{1,64}`.
     public sealed record BadRoom(string Raw) : Rejection;
 
+    /// The `name` field is not a display name (empty once trimmed, too long, control characters).
+    public sealed record BadName(string Detail) : Rejection;
+
     /// The Idempotency-Key header is not 1-200 visible ASCII characters.
     public sealed record BadIdempotencyKey : Rejection;
 

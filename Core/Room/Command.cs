@@ -8,8 +8,9 @@ public abstract record Command
 {
     private Command() { }
 
-    /// Seed: POST /chat/post. Append a message; <see cref="Poster"/> is answered once it is stored.
-    public sealed record Post(MessageText Text, WaiterId Poster, Option<IdempotencyKey> Key) : Command;
+    /// Seed: POST /chat/post. Append a message (its time is the host's, taken as the post arrives); <see cref="Poster"/> is
+    /// answered once it is stored.
+    public sealed record Post(Message Message, WaiterId Poster, Option<IdempotencyKey> Key) : Command;
 
     /// Seed: GET /chat/get/N. A waiter asks for messages from an index on.
     public sealed record Subscribe(Waiter Waiter) : Command;
@@ -26,9 +27,9 @@ public abstract record Command
     /// The store failed to keep the messages from <see cref="From"/> on: they never happened.
     public sealed record Failed(MessageIndex From) : Command;
 
-    /// Shared log (several nodes): the log holds <see cref="Text"/> at <see cref="At"/>. Entries may come late,
+    /// Shared log (several nodes): the log holds <see cref="Message"/> at <see cref="At"/>. Entries may come late,
     /// twice or out of order; the room publishes each index once, in order.
-    public sealed record Logged(MessageIndex At, MessageText Text) : Command;
+    public sealed record Logged(MessageIndex At, Message Message) : Command;
 
     /// Shared log: the log answered a post's append (its index, a key conflict, or a failure).
     public sealed record Appended(WaiterId Poster, Reply Reply) : Command;

@@ -13,16 +13,16 @@ public abstract record Effect
     public sealed record Hold(Waiter Waiter) : Effect;
 
     /// Write this message at this index, then answer with <see cref="Command.Stored"/> (or <see cref="Command.Failed"/>).
-    public sealed record Persist(MessageIndex At, MessageText Text, WaiterId Poster, Option<IdempotencyKey> Key) : Effect;
+    public sealed record Persist(MessageIndex At, Message Message, WaiterId Poster, Option<IdempotencyKey> Key) : Effect;
 
     /// A retried post whose first attempt is still being stored: answer this poster when it is.
     public sealed record AwaitStore(WaiterId Poster, MessageIndex At) : Effect;
 
     /// The message at this index is durable and visible from now on.
-    public sealed record Publish(MessageIndex At, MessageText Text) : Effect;
+    public sealed record Publish(MessageIndex At, Message Message) : Effect;
 
     /// Complete every held waiter of this want with the same messages (the fan-out: encode once, write to all).
-    public sealed record Deliver(Seq<WaiterId> To, Want Want, Seq<MessageText> Texts) : Effect;
+    public sealed record Deliver(Seq<WaiterId> To, Want Want, Seq<Message> Messages) : Effect;
 
     /// Answer one exchange at once.
     public sealed record Answer(WaiterId To, Reply Reply) : Effect;
@@ -40,7 +40,7 @@ public abstract record Effect
     public sealed record Retract(MessageIndex From) : Effect;
 
     /// Shared log: append this message; the log numbers it. Answer with <see cref="Command.Appended"/>.
-    public sealed record Append(MessageText Text, WaiterId Poster, Option<IdempotencyKey> Key) : Effect;
+    public sealed record Append(Message Message, WaiterId Poster, Option<IdempotencyKey> Key) : Effect;
 
     /// Shared log: this room has a gap; read the log from this index on and feed each entry as <see cref="Command.Logged"/>.
     public sealed record Fetch(MessageIndex From) : Effect;

@@ -9,7 +9,7 @@ public abstract record Reply
     private Reply() { }
 
     /// Messages from <see cref="From"/> on (one for a seed poll, up to the limit for a batch).
-    public sealed record Messages(MessageIndex From, Seq<MessageText> Texts) : Reply;
+    public sealed record Messages(MessageIndex From, Seq<Message> Items) : Reply;
 
     /// Seed: N > count is 404. <see cref="Next"/> is the room's count, for the problem detail.
     public sealed record Ahead(MessageIndex Asked, MessageIndex Next) : Reply;

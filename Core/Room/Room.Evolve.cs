@@ -30,8 +30,8 @@ public static partial class Room
 
     private static RoomState Numbered(RoomState state, Effect.Persist e)
     {
-        var numbered = state with { Next = e.At.Next, Pending = state.Pending.Add(new PendingPost(e.At, e.Text, Seq1(e.Poster), e.Key)) };
-        return e.Key.Match(key => numbered.Remember(key, new KeyEntry(e.At, e.Text)), () => numbered);
+        var numbered = state with { Next = e.At.Next, Pending = state.Pending.Add(new PendingPost(e.At, e.Message, Seq1(e.Poster), e.Key)) };
+        return e.Key.Match(key => numbered.Remember(key, new KeyEntry(e.At, e.Message)), () => numbered);
     }
 
     private static RoomState Published(RoomState state, Effect.Publish e) =>
@@ -40,8 +40,8 @@ public static partial class Room
             Visible = e.At.Next,
             Next = e.At >= state.Next ? e.At.Next : state.Next, // a shared log numbers without a Persist
             Pending = state.Pending.Count > 0 && state.Pending[0].At == e.At ? state.Pending.RemoveAt(0) : state.Pending.Filter(p => p.At != e.At),
-            Recent = state.Recent.Add(e.Text),
-            RecentBytes = state.RecentBytes + e.Text.Bytes,
+            Recent = state.Recent.Add(e.Message),
+            RecentBytes = state.RecentBytes + e.Message.Bytes,
         }).TrimWindow();
 
     private static RoomState Without(RoomState state, Waiter waiter) =>

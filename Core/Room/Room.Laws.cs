@@ -22,22 +22,22 @@ public static class Laws
 
     private static Seq<Effect> Effects(Seq<Turn> run) => run.Bind(t => t.Effects);
 
-    /// Dense: messages are published at 0, 1, 2, … in order, each with the text last persisted at its index
-    /// (or, with a shared log, the text the log holds there).
+    /// Dense: messages are published at 0, 1, 2, … in order, each with the message (text, author, time) last persisted
+    /// at its index (or, with a shared log, the one the log holds there).
     [Pure]
     public static Option<string> Dense(Seq<Turn> run)
     {
-        var persisted = new System.Collections.Generic.Dictionary<long, MessageText>();
+        var persisted = new System.Collections.Generic.Dictionary<long, Message>();
         var next = 0L;
         foreach (var turn in run)
         {
-            if (turn.Command is Command.Logged logged) persisted[logged.At.Value] = logged.Text;
+            if (turn.Command is Command.Logged logged) persisted[logged.At.Value] = logged.Message;
             foreach (var effect in turn.Effects)
             {
-                if (effect is Effect.Persist p) persisted[p.At.Value] = p.Text;
+                if (effect is Effect.Persist p) persisted[p.At.Value] = p.Message;
                 if (effect is not Effect.Publish pub) continue;
                 if (pub.At.Value != next) return $"published {pub.At} where {next} was next";
-                if (!persisted.TryGetValue(next, out var text) || !text.Equals(pub.Text)) return $"published {pub.At} with text never persisted there";
+                if (!persisted.TryGetValue(next, out var text) || !text.Equals(pub.Message)) return $"published {pub.At} with a message never persisted there";
                 next++;
             }
         }
@@ -65,18 +65,18 @@ public static class Laws
         return None;
     }
 
-    /// Right message: whoever receives index i receives the text published at i: every client sees one order.
+    /// Right message: whoever receives index i receives the message published at i: every client sees one order.
     [Pure]
     public static Option<string> SameOrder(Seq<Turn> run)
     {
-        var published = new System.Collections.Generic.List<MessageText>();
+        var published = new System.Collections.Generic.List<Message>();
         foreach (var effect in Effects(run))
         {
-            if (effect is Effect.Publish pub) published.Add(pub.Text);
-            (MessageIndex From, Seq<MessageText> Texts)? received = effect switch
+            if (effect is Effect.Publish pub) published.Add(pub.Message);
+            (MessageIndex From, Seq<Message> Messages)? received = effect switch
             {
-                Effect.Deliver d => (d.Want.At, d.Texts),
-                Effect.Answer { Reply: Reply.Messages m } => (m.From, m.Texts),
+                Effect.Deliver d => (d.Want.At, d.Messages),
+                Effect.Answer { Reply: Reply.Messages m } => (m.From, m.Items),
                 _ => null,
             };
             if (received is var (from, seq))
@@ -151,8 +151,8 @@ public static class Laws
 
     private static (MessageIndex From, int Count)? Received(Effect effect) => effect switch
     {
-        Effect.Deliver d => (d.Want.At, d.Texts.Count),
-        Effect.Answer { Reply: Reply.Messages m } => (m.From, m.Texts.Count),
+        Effect.Deliver d => (d.Want.At, d.Messages.Count),
+        Effect.Answer { Reply: Reply.Messages m } => (m.From, m.Items.Count),
         _ => null,
     };
 

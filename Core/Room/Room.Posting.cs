@@ -6,16 +6,17 @@ namespace Chat.Core.Room;
 
 public static partial class Room
 {
-    /// Seed: `messages_.push_back(...)`. A retried key answers with its first attempt instead.
+    /// Seed: `messages_.push_back(...)`. A retried key answers with its first attempt instead (the same text is the
+    /// same post, whatever name or time the retry carries).
     /// With a shared log, the log numbers the post (and remembers its key).
     private static Seq<Effect> Accept(RoomState state, Command.Post post) =>
-        state.SharedLog ? Seq1<Effect>(new Effect.Append(post.Text, post.Poster, post.Key))
+        state.SharedLog ? Seq1<Effect>(new Effect.Append(post.Message, post.Poster, post.Key))
         : post.Key.Bind(key => state.Keys.Find(key)).Match(
             Some: first => Seq1(Retry(state, post, first)),
-            None: () => Seq1<Effect>(new Effect.Persist(state.Next, post.Text, post.Poster, post.Key)));
+            None: () => Seq1<Effect>(new Effect.Persist(state.Next, post.Message, post.Poster, post.Key)));
 
     private static Effect Retry(RoomState state, Command.Post post, KeyEntry first) =>
-        !first.Text.Equals(post.Text) ? new Effect.Answer(post.Poster, new Reply.KeyConflict(first.At))
+        !first.Message.Text.Equals(post.Message.Text) ? new Effect.Answer(post.Poster, new Reply.KeyConflict(first.At))
         : first.At < state.Visible ? new Effect.Answer(post.Poster, Posted(first.At))
         : new Effect.AwaitStore(post.Poster, first.At);
 
@@ -28,8 +29,8 @@ public static partial class Room
         var released = toSeq(state.Pending.TakeWhile(p => p.At < upTo)).Strict();
         if (released.IsEmpty) return Empty;
         var published = released.Bind(p =>
-            Seq1<Effect>(new Effect.Publish(p.At, p.Text)) + p.Posters.Map(poster => (Effect)new Effect.Answer(poster, Posted(p.At))));
-        return published + DeliverTo(state, released.Map(p => p.Text));
+            Seq1<Effect>(new Effect.Publish(p.At, p.Message)) + p.Posters.Map(poster => (Effect)new Effect.Answer(poster, Posted(p.At))));
+        return published + DeliverTo(state, released.Map(p => p.Message));
     }
 
     /// The store failed from <paramref name="from"/> on: those numbers are given back, their posters told to retry.
@@ -46,5 +47,5 @@ public static partial class Room
     private static Seq<Effect> Follow(RoomState state, Command.Logged entry) =>
         entry.At < state.Visible ? Empty
         : entry.At > state.Visible ? Seq1<Effect>(new Effect.Fetch(state.Visible))
-        : Seq1<Effect>(new Effect.Publish(entry.At, entry.Text)) + DeliverTo(state, Seq1(entry.Text));
+        : Seq1<Effect>(new Effect.Publish(entry.At, entry.Message)) + DeliverTo(state, Seq1(entry.Message));
 }

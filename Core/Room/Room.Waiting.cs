@@ -24,7 +24,7 @@ public static partial class Room
 
     /// Completes every waiter that the newly visible messages reach, one Deliver per want, lowest index first.
     /// <paramref name="texts"/> are the messages from the old <see cref="RoomState.Visible"/> on.
-    private static Seq<Effect> DeliverTo(RoomState state, Seq<MessageText> texts)
+    private static Seq<Effect> DeliverTo(RoomState state, Seq<Message> texts)
     {
         var visible = state.Visible.Plus(texts.Count);
         return state.Waiters

@@ -4,10 +4,10 @@ using LanguageExt;
 namespace Chat.Core.Room;
 
 /// A post the room has numbered but the store has not yet made durable.
-public sealed record PendingPost(MessageIndex At, MessageText Text, Seq<WaiterId> Posters, Option<IdempotencyKey> Key);
+public sealed record PendingPost(MessageIndex At, Message Message, Seq<WaiterId> Posters, Option<IdempotencyKey> Key);
 
 /// What a retried key refers to.
-public sealed record KeyEntry(MessageIndex At, MessageText Text);
+public sealed record KeyEntry(MessageIndex At, Message Message);
 
 /// One room, immutable. Messages below <see cref="Visible"/> are stored and may be read;
 /// <see cref="Visible"/> to <see cref="Next"/> are numbered and on their way to the store.
@@ -21,7 +21,7 @@ public sealed record RoomState(
     MessageIndex Visible,
     Lst<PendingPost> Pending,
     MessageIndex RecentStart,
-    Lst<MessageText> Recent,
+    Lst<Message> Recent,
     long RecentBytes,
     HashMap<EqValue<Want>, Want, HashSet<EqValue<WaiterId>, WaiterId>> Waiters,
     HashMap<IdempotencyKey, KeyEntry> Keys,
@@ -34,14 +34,14 @@ public sealed record RoomState(
 
     /// A room with no messages.
     public static RoomState Initial(RoomLimits limits) =>
-        Restore(limits, MessageIndex.Zero, Seq<MessageText>.Empty, Seq<(IdempotencyKey, KeyEntry)>.Empty);
+        Restore(limits, MessageIndex.Zero, Seq<Message>.Empty, Seq<(IdempotencyKey, KeyEntry)>.Empty);
 
     /// A room as the store has it after a restart: <paramref name="count"/> messages, the last few of them
     /// in <paramref name="recent"/> (oldest first), and the idempotency keys still remembered (oldest first).
-    public static RoomState Restore(RoomLimits limits, MessageIndex count, Seq<MessageText> recent, Seq<(IdempotencyKey Key, KeyEntry Entry)> keys)
+    public static RoomState Restore(RoomLimits limits, MessageIndex count, Seq<Message> recent, Seq<(IdempotencyKey Key, KeyEntry Entry)> keys)
     {
         var recentStart = new MessageIndex(count.Value - recent.Count);
-        var empty = new RoomState(limits, count, count, Lst<PendingPost>.Empty, recentStart, new Lst<MessageText>(recent), recent.Sum(t => (long)t.Bytes),
+        var empty = new RoomState(limits, count, count, Lst<PendingPost>.Empty, recentStart, new Lst<Message>(recent), recent.Sum(t => (long)t.Bytes),
             HashMap<EqValue<Want>, Want, HashSet<EqValue<WaiterId>, WaiterId>>.Empty, HashMap<IdempotencyKey, KeyEntry>.Empty, Lst<IdempotencyKey>.Empty);
         return keys.Fold(empty.TrimWindow(), (state, k) => state.Remember(k.Key, k.Entry));
     }
@@ -50,17 +50,17 @@ public sealed record RoomState(
     public int HeldCount => Waiters.Values.Sum(set => set.Count);
 
     /// The message at <paramref name="at"/> if the window still has it.
-    public Option<MessageText> RecentAt(MessageIndex at) =>
-        at >= RecentStart && at < Visible ? Recent[(int)(at.Value - RecentStart.Value)] : Option<MessageText>.None;
+    public Option<Message> RecentAt(MessageIndex at) =>
+        at >= RecentStart && at < Visible ? Recent[(int)(at.Value - RecentStart.Value)] : Option<Message>.None;
 
     /// <paramref name="count"/> messages of the window from <paramref name="at"/> on (the caller checked they are in
     /// it). By index, not Skip and Take over the tree: every poll that reads a recent message runs this, and the
     /// enumerators cost ~0.8 kB a read against ~0.1 kB.
-    internal Seq<MessageText> RecentFrom(MessageIndex at, int count)
+    internal Seq<Message> RecentFrom(MessageIndex at, int count)
     {
         var offset = (int)(at.Value - RecentStart.Value);
         if (count == 1) return Prelude.Seq1(Recent[offset]);
-        var texts = new MessageText[count];
+        var texts = new Message[count];
         for (var i = 0; i < count; i++) texts[i] = Recent[offset + i];
         return Prelude.toSeq(texts);
     }

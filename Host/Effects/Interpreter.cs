@@ -38,7 +38,7 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
     private void Persist(Effect.Persist e)
     {
         _postedAt[e.At] = services.Clock.GetTimestamp();
-        services.Writer.Enqueue(new Append(room.Name, e.At, e.Text, e.Key), room);
+        services.Writer.Enqueue(new Append(room.Name, e.At, e.Message, e.Key), room);
     }
 
     private void Published(MessageIndex at)
@@ -60,7 +60,7 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
         Reply reply;
         try
         {
-            reply = await SharedLog.AppendAsync(room.Name, e.Text, e.Key).ConfigureAwait(false);
+            reply = await SharedLog.AppendAsync(room.Name, e.Message, e.Key).ConfigureAwait(false);
         }
         catch (Exception error)
         {
@@ -79,7 +79,7 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
     /// Seed: `broadcast()`. One outcome for the whole want: encoded once, completed for each waiter.
     private void Deliver(Effect.Deliver e)
     {
-        var outcome = new Outcome.Messages(e.Want.At, e.Texts, WasHeld: true);
+        var outcome = new Outcome.Messages(e.Want.At, e.Messages, WasHeld: true);
         foreach (var id in e.To)
             if (open.Remove(id, out var exchange)) exchange.Complete(outcome);
         services.Metrics.Delivered(e.To.Count);
@@ -89,7 +89,7 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
     {
         if (outcome is Outcome.Expired or Outcome.Gone) services.Metrics.Held(-1);
         if (open.Remove(id, out var exchange)) exchange.Complete(outcome is Outcome.Replied { Reply: Reply.Messages m }
-            ? room.Read(m.From, m.Texts) // the same shared read as a poll answered before the loop
+            ? room.Read(m.From, m.Items) // the same shared read as a poll answered before the loop
             : outcome);
     }
 }

@@ -38,7 +38,7 @@ public static class Answer
             await answer.ExecuteAsync(http);
         }
 
-        private static Outcome Loaded(Seq<MessageText> texts, MessageIndex at) =>
-            texts.IsEmpty ? new Outcome.Unavailable("the message could not be read from the store") : new Outcome.Messages(at, texts, WasHeld: false);
+        private static Outcome Loaded(Seq<Message> messages, MessageIndex at) =>
+            messages.IsEmpty ? new Outcome.Unavailable("the message could not be read from the store") : new Outcome.Messages(at, messages, WasHeld: false);
     }
 }

@@ -15,7 +15,14 @@ namespace Chat.Host.Endpoints;
 /// bring several). A client that fell behind catches up in few round trips and loses nothing.
 public static class Batch
 {
-    public sealed record Item(long Index, string Text);
+    /// One message as JSON: `author` null when anonymous, `time` (RFC 3339, UTC, milliseconds) null when it was
+    /// stored before times were kept. The event stream's `?format=json` sends the same object.
+    public sealed record Item(long Index, string Text, string? Author, string? Time)
+    {
+        public static Item Of(long index, Message message) => new(index, message.Text.Value,
+            message.Author.MatchUnsafe(a => a.Value, () => null),
+            message.Time.MatchUnsafe(t => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), () => null));
+    }
 
     public sealed record Page(string Room, long From, long Next, IReadOnlyList<Item> Messages);
 
@@ -33,7 +40,7 @@ public static class Batch
     }
 
     /// The messages as a JSON page.
-    public static Answer.Responder Responder(IMessageStore store) => new(store, static (room, m) => Replies.Json(ToPage(room, m.From, m.Texts)));
+    public static Answer.Responder Responder(IMessageStore store) => new(store, static (room, m) => Replies.Json(ToPage(room, m.From, m.Items)));
 
     /// A whole number in [min, max], or a 400 that says which parameter and why.
     public static Either<Rejection, long> Parameter(string name, string raw, long min, long max) =>
@@ -41,6 +48,6 @@ public static class Batch
             ? value
             : new Rejection.BadParameter(name, $"'{name}' must be a whole number from {min} to {max}.");
 
-    public static Page ToPage(RoomName room, MessageIndex from, Seq<MessageText> texts) =>
-        new(room.Value, from.Value, from.Value + texts.Count, texts.Select((t, i) => new Item(from.Value + i, t.Value)).ToList());
+    public static Page ToPage(RoomName room, MessageIndex from, Seq<Message> messages) =>
+        new(room.Value, from.Value, from.Value + messages.Count, messages.Select((m, i) => Item.Of(from.Value + i, m)).ToList());
 }

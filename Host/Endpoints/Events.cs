@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Chat.Core;
 using Chat.Core.Room;
 using Chat.Core.Values;
@@ -14,17 +15,19 @@ namespace Chat.Host.Endpoints;
 /// `GET /rooms/{room}/events`: Server-Sent Events, the seed's "streaming technique". It is the batch long poll
 /// in a loop on one response: replay from the store, then live, with the index as the cursor, so the seam
 /// between the two has no gap and no duplicate. Resumes after `Last-Event-ID` or at `?from=N`; without
-/// either it starts at the room's end.
+/// either it starts at the room's end. `?format=json` makes each event's data the batch's JSON object for the
+/// message (text, author, time) instead of the text.
 public static class Events
 {
-    public static async Task HandleAsync(string room, string? from, HttpContext http, RoomDirectory rooms, IMessageStore store, IOptions<ChatOptions> options)
+    public static async Task HandleAsync(string room, string? from, string? format, HttpContext http, RoomDirectory rooms, IMessageStore store, IOptions<ChatOptions> options)
     {
         var lastEventId = http.Request.Headers["Last-Event-ID"].FirstOrDefault();
         var asked = await rooms.FindAsync(from name in RoomName.Parse(room)
                                           from start in Start(lastEventId, @from)
-                                          select (name, start));
+                                          from json in Json(format)
+                                          select (name, (start, json)));
         await asked.Match(
-            Right: ok => FollowAsync(ok.Room, ok.Asked.IfNone(() => ok.Room.State.Visible), http, rooms, store, options.Value),
+            Right: ok => FollowAsync(ok.Room, ok.Asked.start.IfNone(() => ok.Room.State.Visible), ok.Asked.json, http, rooms, store, options.Value),
             Left: rejection => Problems.For(rejection).ExecuteAsync(http));
     }
 
@@ -33,7 +36,12 @@ public static class Events
         : from is not null ? Batch.Parameter("from", from, 0, long.MaxValue).Map(v => Option<MessageIndex>.Some(new MessageIndex(v)))
         : Option<MessageIndex>.None;
 
-    private static async Task FollowAsync(RoomLoop room, MessageIndex next, HttpContext http, RoomDirectory rooms, IMessageStore store, ChatOptions options)
+    private static Either<Rejection, bool> Json(string? format) =>
+        format is null or "text" ? false
+        : format == "json" ? true
+        : new Rejection.BadParameter("format", "'format' is 'text' (the default: data is the message's text) or 'json'.");
+
+    private static async Task FollowAsync(RoomLoop room, MessageIndex next, bool json, HttpContext http, RoomDirectory rooms, IMessageStore store, ChatOptions options)
     {
         if (next > room.State.Next)
         {
@@ -57,29 +65,32 @@ public static class Events
             using var quiet = CancellationTokenSource.CreateLinkedTokenSource(aborted);
             quiet.CancelAfter(options.KeepAlive); // a quiet room: give up this poll and send a keep-alive
             var outcome = await Poll.AskAsync(room, new Want(next, options.MaxBatch), http, rooms, quiet.Token, counted: true);
-            var texts = outcome switch
+            var messages = outcome switch
             {
-                Outcome.Messages m => m.Texts,
+                Outcome.Messages m => m.Items,
                 Outcome.FromStore f => await store.ReadAsync(room.Name, f.Want),
-                _ => Seq<MessageText>.Empty,
+                _ => Seq<Message>.Empty,
             };
             if (outcome is Outcome.Unavailable or Outcome.Refused) break; // the client reconnects with Last-Event-ID
-            await WriteAsync(response, texts.IsEmpty ? ": keep-alive\n\n" : Format(next, texts));
-            next = next.Plus(texts.Count);
+            await WriteAsync(response, messages.IsEmpty ? ": keep-alive\n\n" : Format(next, messages, json));
+            next = next.Plus(messages.Count);
         }
     }
 
     /// One event per message: `id:` its index, one `data:` line per line of text (the SSE parser splits on
     /// CR, LF and CRLF and joins with LF, so a CR in a message arrives as LF: use the seed protocol for exact bytes).
-    public static string Format(MessageIndex from, Seq<MessageText> texts)
+    /// With <paramref name="json"/>, one `data:` line of JSON (which escapes every line break) per message.
+    public static string Format(MessageIndex from, Seq<Message> messages, bool json = false)
     {
         var events = new StringBuilder();
         var index = from.Value;
-        foreach (var text in texts)
+        foreach (var message in messages)
         {
-            events.Append("id: ").Append(index++.ToString(CultureInfo.InvariantCulture)).Append('\n');
-            foreach (var line in text.Value.ReplaceLineEndings("\n").Split('\n')) events.Append("data: ").Append(line).Append('\n');
+            events.Append("id: ").Append(index.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            if (json) events.Append("data: ").Append(JsonSerializer.Serialize(Batch.Item.Of(index, message), Endpoints.Json.Options)).Append('\n');
+            else foreach (var line in message.Text.Value.ReplaceLineEndings("\n").Split('\n')) events.Append("data: ").Append(line).Append('\n');
             events.Append('\n');
+            index++;
         }
         return events.ToString();
     }

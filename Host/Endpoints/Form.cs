@@ -9,7 +9,7 @@ using Microsoft.Net.Http.Headers;
 
 namespace Chat.Host.Endpoints;
 
-/// Reads the `message` field of a posted form, and nothing more than it must: a body larger than any
+/// Reads the `message` field of a posted form (and its `name`, the author's), and nothing more than it must: a body larger than any
 /// allowed message is refused from its Content-Length before a byte is read, or as soon as it passes the
 /// limit while streaming; it is never buffered whole. Text must be valid UTF-8: the service returns a
 /// message byte for byte, so it will not guess at bytes it cannot decode.
@@ -17,8 +17,14 @@ public static class Form
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// Right: the field's text; a form without a `message` field is a rejection.
-    public static async Task<Either<Rejection, string>> ReadMessageAsync(HttpRequest request, int maxMessageBytes)
+    /// The fields a post uses: the message's text, and the author's name if the form has one.
+    public sealed record Fields(string Message, string? Name);
+
+    /// A name is at most 64 characters of at most 4 bytes; a multipart name section past this is not read further.
+    private const int MaxNameBytes = 1024;
+
+    /// Right: the fields; a form without a `message` field is a rejection.
+    public static async Task<Either<Rejection, Fields>> ReadPostAsync(HttpRequest request, int maxMessageBytes)
     {
         // Percent-encoding can triple a message; multipart adds headers and boundaries. Kestrel refuses a
         // Content-Length over this at the first read, and a chunked body as soon as it passes it.
@@ -43,7 +49,7 @@ public static class Form
         }
     }
 
-    private static async Task<Either<Rejection, string>> ReadUrlEncodedAsync(PipeReader body, long bodyLimit, int maxMessageBytes)
+    private static async Task<Either<Rejection, Fields>> ReadUrlEncodedAsync(PipeReader body, long bodyLimit, int maxMessageBytes)
     {
         while (true)
         {
@@ -53,53 +59,72 @@ public static class Form
             {
                 var form = read.Buffer.ToArray();
                 body.AdvanceTo(read.Buffer.End);
-                return UrlEncoded.Message(form);
+                return UrlEncoded.Post(form);
             }
             body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
         }
     }
 
-    private static async Task<Either<Rejection, string>> ReadMultipartAsync(HttpRequest request, MediaTypeHeaderValue type, long bodyLimit, int maxMessageBytes)
+    private static async Task<Either<Rejection, Fields>> ReadMultipartAsync(HttpRequest request, MediaTypeHeaderValue type, long bodyLimit, int maxMessageBytes)
     {
         var boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value;
         if (string.IsNullOrEmpty(boundary)) return new Rejection.BadForm("multipart/form-data without a boundary.");
         var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = bodyLimit };
-        string? message = null;
+        string? message = null, name = null;
         while (await reader.ReadNextSectionAsync() is { } section)
         {
             var disposition = section.GetContentDispositionHeader();
-            if (message is not null || disposition is null || !disposition.IsFormDisposition() || disposition.Name.Value != "message")
+            var field = disposition is not null && disposition.IsFormDisposition() ? disposition.Name.Value : null;
+            if (field == "message" && message is null)
             {
-                await section.Body.CopyToAsync(Stream.Null);
-                continue;
+                if (await ReadSectionAsync(section, maxMessageBytes) is not { } text) return new Rejection.TooLarge(maxMessageBytes);
+                message = text;
             }
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int n;
-            while ((n = await section.Body.ReadAsync(chunk)) > 0)
+            else if (field == "name" && name is null)
             {
-                if (buffer.Length + n > maxMessageBytes) return new Rejection.TooLarge(maxMessageBytes);
-                buffer.Write(chunk, 0, n);
+                if (await ReadSectionAsync(section, MaxNameBytes) is not { } text) return new Rejection.BadName("The name is too long.");
+                name = text;
             }
-            message = StrictUtf8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+            else await section.Body.CopyToAsync(Stream.Null);
         }
-        return message is null ? new Rejection.MissingMessage() : message;
+        return message is null ? new Rejection.MissingMessage() : new Fields(message, name);
+    }
+
+    /// A section's text, or null past <paramref name="maxBytes"/>.
+    private static async Task<string?> ReadSectionAsync(MultipartSection section, int maxBytes)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int n;
+        while ((n = await section.Body.ReadAsync(chunk)) > 0)
+        {
+            if (buffer.Length + n > maxBytes) return null;
+            buffer.Write(chunk, 0, n);
+        }
+        return StrictUtf8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     /// application/x-www-form-urlencoded, decoded strictly: `+` is a space, `%XX` a byte, and the bytes UTF-8.
     internal static class UrlEncoded
     {
-        public static Either<Rejection, string> Message(ReadOnlySpan<byte> form)
+        /// The first `message` and the first `name` field.
+        public static Either<Rejection, Fields> Post(ReadOnlySpan<byte> form)
         {
+            Either<Rejection, string>? message = null, name = null;
             foreach (var pair in form.Split((byte)'&'))
             {
                 var field = form[pair];
                 var eq = field.IndexOf((byte)'=');
-                var name = eq < 0 ? field : field[..eq];
-                if (!Decode(name).Match(n => n == "message", _ => false)) continue;
-                return Decode(eq < 0 ? [] : field[(eq + 1)..]);
+                var key = Decode(eq < 0 ? field : field[..eq]).IfLeft("");
+                var value = eq < 0 ? [] : field[(eq + 1)..];
+                if (key == "message" && message is null) message = Decode(value);
+                else if (key == "name" && name is null) name = Decode(value);
             }
-            return new Rejection.MissingMessage();
+            if (message is not { } text) return new Rejection.MissingMessage();
+            if (name is not { } given) return text.Map(m => new Fields(m, null));
+            return from m in text
+                   from n in given
+                   select new Fields(m, n);
         }
 
         private static Either<Rejection, string> Decode(ReadOnlySpan<byte> encoded)

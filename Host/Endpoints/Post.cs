@@ -8,32 +8,37 @@ using Microsoft.Extensions.Options;
 
 namespace Chat.Host.Endpoints;
 
-/// Seed: `POST /post` with form field `message`. Answered only once the message is stored.
+/// Seed: `POST /post` with form field `message` (and `name`, the author's, optional). Answered only once the message
+/// is stored, stamped with the time the host's clock gives as it arrives.
 public static class Post
 {
-    public static async Task<IResult> HandleAsync(string room, string prefix, HttpContext http, RoomDirectory rooms, IOptions<ChatOptions> options, ILogger<RoomLoop> log)
+    public static async Task<IResult> HandleAsync(string room, string prefix, HttpContext http, RoomDirectory rooms, IOptions<ChatOptions> options, TimeProvider clock, ILogger<RoomLoop> log)
     {
         var max = options.Value.MaxMessageBytes;
         var name = RoomName.Parse(room);
         var key = IdempotencyKey.Parse(http.Request.Headers["Idempotency-Key"].FirstOrDefault());
-        var form = await Form.ReadMessageAsync(http.Request, max);   // the only I/O before the core
+        var form = await Form.ReadPostAsync(http.Request, max);   // the only I/O before the core
         var post = await rooms.FindAsync(from n in name
                                          from k in key
-                                         from raw in form
-                                         from text in MessageText.Parse(raw, max)
-                                         select (n, (text, k)));
+                                         from fields in form
+                                         from text in MessageText.Parse(fields.Message, max)
+                                         from author in AuthorName.Parse(fields.Name)
+                                         select (n, (new Message(text, author, Stamp(clock)), k)));
         return await post.MatchAsync(
             RightAsync: async ok =>
             {
-                var ((text, k), loop) = (ok.Asked, ok.Room);
+                var ((message, k), loop) = (ok.Asked, ok.Room);
                 var exchange = Exchange.ForPost();
-                loop.Send(new Command.Post(text, exchange.Id, k), exchange);
+                loop.Send(new Command.Post(message, exchange.Id, k), exchange);
                 var outcome = await exchange.Task.ConfigureAwait(false);
-                if (outcome is Outcome.Replied { Reply: Reply.Posted p }) Log.Posted(log, loop.Name.Value, p.At.Value, text.Bytes, http.Connection.RemoteIpAddress);
+                if (outcome is Outcome.Replied { Reply: Reply.Posted p }) Log.Posted(log, loop.Name.Value, p.At.Value, message.Bytes, http.Connection.RemoteIpAddress);
                 return Render(outcome, loop.Name, prefix);
             },
             Left: Problems.For);
     }
+
+    /// Now, to the millisecond (what every view of the message shows).
+    private static Option<DateTimeOffset> Stamp(TimeProvider clock) => DateTimeOffset.FromUnixTimeMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds());
 
     private static IResult Render(Outcome outcome, RoomName room, string prefix) => outcome switch
     {

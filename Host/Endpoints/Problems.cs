@@ -19,6 +19,7 @@ public static class Problems
         Rejection.IndexOutOfRange r => Problem(404, "No such message", $"No room reaches index {Clip(r.Raw)}."),
         Rejection.BadParameter r => Problem(400, $"Bad parameter '{r.Name}'", r.Detail),
         Rejection.BadRoom r => Problem(400, "Bad room name", $"'{Clip(r.Raw)}' is not a room name: use 1-64 of A-Z a-z 0-9 _ -."),
+        Rejection.BadName r => Problem(400, "Bad name", r.Detail),
         Rejection.BadIdempotencyKey => Problem(400, "Bad Idempotency-Key", "An Idempotency-Key is 1-200 visible ASCII characters."),
         Rejection.TooMany r => Problem(r.ServerWide ? 503 : 429, $"Too many {r.What}", $"Too many {r.What}; retry later.", r.RetryAfter),
         Rejection.Unavailable r => Problem(503, "Unavailable", $"{r.What} is unavailable; retry later.", r.RetryAfter),

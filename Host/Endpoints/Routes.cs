@@ -16,7 +16,7 @@ public static class Routes
     /// The services every handler uses are singletons, taken here once: a handler parameter resolved from
     /// the request's services would open a service scope per request, kept alive by every held poll.
     /// The seed and batch polls' responders are made once too (a held poll carries its endpoint's).
-    private sealed record Services(RoomDirectory Rooms, IMessageStore Store, IOptions<ChatOptions> Options, ILogger<RoomLoop> Log)
+    private sealed record Services(RoomDirectory Rooms, IMessageStore Store, IOptions<ChatOptions> Options, TimeProvider Clock, ILogger<RoomLoop> Log)
     {
         public Answer.Responder GetResponder { get; } = Get.Responder(Store);
         public Answer.Responder BatchResponder { get; } = Batch.Responder(Store);
@@ -33,7 +33,7 @@ public static class Routes
     {
         var sp = app.ServiceProvider;
         var s = new Services(sp.GetRequiredService<RoomDirectory>(), sp.GetRequiredService<IMessageStore>(),
-            sp.GetRequiredService<IOptions<ChatOptions>>(), sp.GetRequiredService<ILogger<RoomLoop>>());
+            sp.GetRequiredService<IOptions<ChatOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RoomLoop>>());
         MapRoom(app.MapGroup("/chat").WithTags("Seed protocol (the room 'chat')").WithMetadata(OwnProblems.Instance), _ => RoomName.Default.Value, "/chat", s);
         MapRoom(app.MapGroup("/rooms/{room}").WithTags("Rooms").WithMetadata(OwnProblems.Instance), http => (string)http.Request.RouteValues["room"]!, null, s);
 
@@ -52,8 +52,8 @@ public static class Routes
         string Prefix(HttpContext http) => prefix ?? $"/rooms/{room(http)}";
 
         // (Delegate): a lambda of HttpContext alone would be taken as a RequestDelegate, its IResult dropped.
-        group.MapPost("/post", (Delegate)((HttpContext http) => Post.HandleAsync(room(http), Prefix(http), http, s.Rooms, s.Options, s.Log)))
-            .WithSummary("Append a message (form field `message`); answered once it is stored")
+        group.MapPost("/post", (Delegate)((HttpContext http) => Post.HandleAsync(room(http), Prefix(http), http, s.Rooms, s.Options, s.Clock, s.Log)))
+            .WithSummary("Append a message (form field `message`, and `name`: the author's, optional); answered once it is stored")
             .RequireRateLimiting(PostRate.Policy)
             .Accepts<PostForm>("application/x-www-form-urlencoded", "multipart/form-data")
             .Produces<Replies.PostedBody>(201).ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503);
@@ -64,8 +64,8 @@ public static class Routes
                 Batch.HandleAsync(room(http), from, limit, http, s.Rooms, s.BatchResponder, s.Options))
             .WithSummary("Every message from `from` on, up to `limit`; long-polls at the end of the room")
             .Produces<Batch.Page>().Produces(204).ProducesProblem(400).ProducesProblem(404);
-        group.MapGet("/events", (string? from, HttpContext http) => Events.HandleAsync(room(http), from, http, s.Rooms, s.Store, s.Options))
-            .WithSummary("Server-Sent Events: one event per message, id = index; resumes after Last-Event-ID or at `from`")
+        group.MapGet("/events", (string? from, string? format, HttpContext http) => Events.HandleAsync(room(http), from, format, http, s.Rooms, s.Store, s.Options))
+            .WithSummary("Server-Sent Events: one event per message, id = index; resumes after Last-Event-ID or at `from`; `format=json` sends each message's JSON object")
             .Produces<string>(200, "text/event-stream").ProducesProblem(400).ProducesProblem(404);
         group.MapMethods("", Reads, (Delegate)((HttpContext http) => Status.HandleAsync(room(http), s.Rooms)))
             .WithSummary("Where the room stands: its next index and how many polls it holds")
@@ -78,7 +78,7 @@ public static class Routes
     }
 
     /// The post form, for the OpenAPI document.
-    public sealed record PostForm(string Message);
+    public sealed record PostForm(string Message, string? Name);
 
     /// Every other method on <paramref name="pattern"/> gets 405 and the list it may use.
     private static void Only(RouteGroupBuilder group, string pattern, string allow)

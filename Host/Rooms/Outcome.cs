@@ -12,12 +12,12 @@ public abstract record Outcome
 
     /// Messages from an index on. <see cref="WasHeld"/>: it answers a poll that waited, so it must not be cached.
     /// One instance is shared by every waiter of a fan-out, so the bytes are encoded once, not once per waiter.
-    public sealed record Messages(MessageIndex From, Seq<MessageText> Texts, bool WasHeld) : Outcome
+    public sealed record Messages(MessageIndex From, Seq<Message> Items, bool WasHeld) : Outcome
     {
         private byte[]? _first;
 
         /// The first message's UTF-8 bytes (a seed poll's whole body). Racing threads compute the same bytes.
-        public byte[] FirstUtf8 => _first ??= Encoding.UTF8.GetBytes(Texts.Head.Value);
+        public byte[] FirstUtf8 => _first ??= Encoding.UTF8.GetBytes(Items.Head.Text.Value);
 
         /// The seed poll's response for it (the first message as text), made once for every poll it answers.
         public Microsoft.AspNetCore.Http.IResult? TextReply { get; set; }

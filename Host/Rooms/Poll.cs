@@ -50,7 +50,7 @@ public static class Poll
         // Decided with an id that is never held: an exchange (and its id) is made only for a poll that waits.
         switch (Room.Decide(room.State, new Command.Subscribe(new Waiter(WaiterId.Unheld, want))))
         {
-            case [Effect.Answer { Reply: Reply.Messages m }]: return new(room.Read(m.From, m.Texts));
+            case [Effect.Answer { Reply: Reply.Messages m }]: return new(room.Read(m.From, m.Items));
             case [Effect.Load l]: return new(new Outcome.FromStore(l.Want));
             // Past the end here may not be past the end of a shared log: read it, then ask again through the loop.
             case [Effect.Answer { Reply: Reply.Ahead }] when room.State.SharedLog: return new(CaughtUpAsync(Exchange(), room, http, rooms, aborted, counted));

@@ -49,16 +49,16 @@ public sealed class RoomLoop
 
     public Timeouts Timeouts { get; }
 
-    /// The outcome of reading <paramref name="texts"/> from <paramref name="from"/> on: the same instance for every
+    /// The outcome of reading <paramref name="messages"/> from <paramref name="from"/> on: the same instance for every
     /// poll that reads the same messages, so their response (bytes, ETag) is made once, not once per follower (a
     /// busy room's followers mostly read the message just posted). Stored messages never change, so the same
     /// index, count and first and last message instances are the same read. Any thread: a race makes two.
-    public Outcome.Messages Read(MessageIndex from, LanguageExt.Seq<MessageText> texts)
+    public Outcome.Messages Read(MessageIndex from, LanguageExt.Seq<Message> messages)
     {
         var last = Volatile.Read(ref _lastRead);
-        if (last is not null && last.From == from && last.Texts.Count == texts.Count
-            && ReferenceEquals(last.Texts.Head, texts.Head) && ReferenceEquals(last.Texts.Last, texts.Last)) return last;
-        var read = new Outcome.Messages(from, texts, WasHeld: false);
+        if (last is not null && last.From == from && last.Items.Count == messages.Count
+            && ReferenceEquals(last.Items.Head, messages.Head) && ReferenceEquals(last.Items.Last, messages.Last)) return last;
+        var read = new Outcome.Messages(from, messages, WasHeld: false);
         Volatile.Write(ref _lastRead, read);
         return read;
     }

@@ -5,7 +5,7 @@ using LanguageExt;
 namespace Chat.Host.Storage;
 
 /// One message to make durable.
-public sealed record Append(RoomName Room, MessageIndex At, MessageText Text, Option<IdempotencyKey> Key);
+public sealed record Append(RoomName Room, MessageIndex At, Message Message, Option<IdempotencyKey> Key);
 
 /// The store port: one engine per process (SQLite file, memory, or Redis). Writes come in batches from the one
 /// <see cref="StoreWriter"/>; reads come from any thread and never block it: a request thread may be a socket
@@ -20,7 +20,7 @@ public interface IMessageStore : IDisposable
     void Write(IReadOnlyList<Append> batch);
 
     /// Up to <paramref name="limit"/> messages from <paramref name="from"/> on.
-    Task<Seq<MessageText>> ReadAsync(RoomName room, MessageIndex from, int limit);
+    Task<Seq<Message>> ReadAsync(RoomName room, MessageIndex from, int limit);
 
     /// Every room with its count, in name order, after <paramref name="after"/>.
     Task<Seq<(RoomName Room, MessageIndex Next)>> RoomsAsync(string after, int limit);
@@ -28,6 +28,6 @@ public interface IMessageStore : IDisposable
 
 public static class MessageStoreExtensions
 {
-    public static Task<Seq<MessageText>> ReadAsync(this IMessageStore store, RoomName room, Want want) =>
+    public static Task<Seq<Message>> ReadAsync(this IMessageStore store, RoomName room, Want want) =>
         store.ReadAsync(room, want.At, want.Limit);
 }

@@ -8,14 +8,14 @@ namespace Chat.Host.Storage;
 public interface ISharedLog
 {
     /// Appends a message; the answer is its index (or the index of the key's first use, or a conflict).
-    Task<Reply> AppendAsync(RoomName room, MessageText text, Option<IdempotencyKey> key);
+    Task<Reply> AppendAsync(RoomName room, Message message, Option<IdempotencyKey> key);
 
     /// Up to <paramref name="limit"/> entries from <paramref name="from"/> on.
-    Task<Seq<MessageText>> ReadAsync(RoomName room, MessageIndex from, int limit);
+    Task<Seq<Message>> ReadAsync(RoomName room, MessageIndex from, int limit);
 
-    /// Every entry appended by any node, as it is appended: (room, index, text). Delivery may be late,
+    /// Every entry appended by any node, as it is appended: (room, index, message). Delivery may be late,
     /// repeated or out of order, and is lost while the link is down; rooms catch up with reads.
-    event Action<string, MessageIndex, MessageText>? Appended;
+    event Action<string, MessageIndex, Message>? Appended;
 
     /// The link came back after a drop: entries appended meanwhile were not announced.
     event Action? Reconnected;

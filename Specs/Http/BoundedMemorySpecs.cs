@@ -29,7 +29,7 @@ public sealed class BoundedMemorySpecs
             var posts = Enumerable.Range(start, wave).Select(i =>
             {
                 var exchange = Exchange.ForPost();
-                room.Send(new Command.Post((MessageText)MessageText.Parse(Text(i), 1000).RightToSeq().Head, exchange.Id, Option<IdempotencyKey>.None), exchange);
+                room.Send(new Command.Post(Message.Of((MessageText)MessageText.Parse(Text(i), 1000).RightToSeq().Head), exchange.Id, Option<IdempotencyKey>.None), exchange);
                 return exchange.Task;
             });
             await Task.WhenAll(posts).WaitAsync(TimeSpan.FromSeconds(60));

@@ -22,6 +22,10 @@ public sealed class ChatServer : IAsyncDisposable
     public static Task<ChatServer> StartAsync(params string[] settings) =>
         StartInAsync(Directory.CreateTempSubdirectory("chat-spec-").FullName, settings);
 
+    /// With <paramref name="clock"/> in place of the system's (the time a message is stamped with).
+    public static Task<ChatServer> StartAsync(TimeProvider clock, params string[] settings) =>
+        StartInAsync(Directory.CreateTempSubdirectory("chat-spec-").FullName, settings, clock);
+
     /// Stops this server and starts a new one on the same SQLite file (a clean restart).
     public async Task<ChatServer> RestartAsync(params string[] settings)
     {
@@ -29,7 +33,7 @@ public sealed class ChatServer : IAsyncDisposable
         return await StartInAsync(Folder, settings);
     }
 
-    private static async Task<ChatServer> StartInAsync(string folder, string[] settings)
+    private static async Task<ChatServer> StartInAsync(string folder, string[] settings, TimeProvider? clock = null)
     {
         string[] args =
         [
@@ -39,7 +43,7 @@ public sealed class ChatServer : IAsyncDisposable
             "--Chat:PostsPerSecond=0", // specs post fast from one address; the rate limit has its own spec
             .. settings,
         ];
-        var app = ChatApp.Build(args);
+        var app = ChatApp.Build(args, builder => { if (clock is not null) builder.Services.AddSingleton(clock); });
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new ChatServer(app, folder, new Uri(address));

@@ -59,7 +59,7 @@ public sealed class RoomMachine : Machine<RoomUnderTest, ChatModel>
         public override ChatModel Model() => new([], [], ImmutableDictionary<long, long>.Empty, 1);
     }
 
-    private static MessageText Text(string s) => (MessageText)MessageText.Parse(s, 1000).RightToSeq().Head;
+    private static Message Text(string s) => Scripts.Message(s, s.Length);
 
     private static Property Agrees(RoomUnderTest actual, ChatModel model, bool effectsRight, string what) =>
         (effectsRight && actual.State.Visible.Value == model.Count && actual.State.HeldCount == model.Held.Count
@@ -108,8 +108,8 @@ public sealed class RoomMachine : Machine<RoomUnderTest, ChatModel>
         public override Property Check(RoomUnderTest actual, ChatModel model)
         {
             var effects = actual.Step(new Command.Stored(new MessageIndex(UpTo)));
-            var published = effects.OfType<Effect.Publish>().Select(p => p.Text.Value).ToList();
-            var delivered = effects.OfType<Effect.Deliver>().SelectMany(d => d.To.Select(id => (id.Value, d.Want.At.Value, d.Texts.Head.Value))).ToHashSet();
+            var published = effects.OfType<Effect.Publish>().Select(p => p.Message.Text.Value).ToList();
+            var delivered = effects.OfType<Effect.Deliver>().SelectMany(d => d.To.Select(id => (id.Value, d.Want.At.Value, d.Messages.Head.Text.Value))).ToHashSet();
             var expected = before.Held.Where(h => h.Value < UpTo).Select(h => (h.Key, h.Value, model.Stored[(int)h.Value])).ToHashSet();
             return Agrees(actual, model, published.SequenceEqual(before.Unstored.Take(k)) && delivered.SetEquals(expected), ToString());
         }

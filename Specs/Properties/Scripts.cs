@@ -79,7 +79,13 @@ public static class Scripts
         return script + Seq1<Command>(stored) + toSeq(timeouts);
     }
 
-    public static MessageText Text(int i) => (MessageText)MessageText.Parse(Texts[i], 1000).RightToSeq().Head;
+    /// The i-th message: its text, an author for every other one, and a time of its own (the core must carry both
+    /// through unchanged; the laws compare whole messages).
+    public static Message Text(int i) => Message(Texts[i], i);
+
+    public static Message Message(string text, int i) => new((MessageText)MessageText.Parse(text, 1000).RightToSeq().Head,
+        i % 2 == 0 ? Option<AuthorName>.None : AuthorName.Parse($"author {i}").RightToSeq().Head,
+        DateTimeOffset.UnixEpoch.AddMilliseconds(1_800_000_000_000 + i));
 
     public static RoomState Final(Seq<Command> commands, RoomLimits? limits = null) =>
         commands.Fold(RoomState.Initial(limits ?? Limits), (s, c) => Room.Step(s, c).State);

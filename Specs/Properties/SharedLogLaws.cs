@@ -30,9 +30,9 @@ public sealed class SharedLogLaws
 
     /// Runs the steps against a room and a simulated log; answers every Fetch from the log; at the end every
     /// entry arrives once more in order (the node catches up). Returns the run and the log.
-    private static (Seq<Turn> Run, List<MessageText> Log) Simulate(Step[] steps)
+    private static (Seq<Turn> Run, List<Message> Log) Simulate(Step[] steps)
     {
-        var log = new List<MessageText>();
+        var log = new List<Message>();
         var state = RoomState.Initial(Scripts.Limits).AsSharedLog();
         var turns = new List<Turn>();
         var waiters = new List<Waiter>();
@@ -46,7 +46,7 @@ public sealed class SharedLogLaws
             {
                 if (effect is Effect.Append a)
                 {
-                    log.Add(a.Text);
+                    log.Add(a.Message);
                     Do(new Command.Appended(a.Poster, new Reply.Posted(new MessageIndex(log.Count - 1))));
                 }
                 if (effect is Effect.Fetch f)
@@ -78,7 +78,7 @@ public sealed class SharedLogLaws
         steps =>
         {
             var (run, log) = Simulate(steps);
-            var published = run.Bind(t => t.Effects).OfType<Effect.Publish>().Select(p => p.Text).ToList();
+            var published = run.Bind(t => t.Effects).OfType<Effect.Publish>().Select(p => p.Message).ToList();
             var violations = Laws.Violations(run);
             return (published.SequenceEqual(log) && violations.IsEmpty)
                 .Label($"published {published.Count} of {log.Count}; {string.Join("; ", violations)}")

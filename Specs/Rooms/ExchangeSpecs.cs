@@ -43,12 +43,12 @@ public sealed class ExchangeSpecs
         foreach (var text in new[] { "a", "b", "c" })
         {
             var post = Exchange.ForPost();
-            room.Send(new Command.Post((MessageText)MessageText.Parse(text, 1000).RightToSeq().Head, post.Id, Option<IdempotencyKey>.None), post);
+            room.Send(new Command.Post(Message.Of((MessageText)MessageText.Parse(text, 1000).RightToSeq().Head), post.Id, Option<IdempotencyKey>.None), post);
             await post.Task.WaitAsync(TimeSpan.FromSeconds(10));
         }
         async Task<Outcome.Messages> Read(long at, int count) =>
             Assert.IsType<Outcome.Messages>(await Poll.AskAsync(room, new Want(new MessageIndex(at), count), new DefaultHttpContext(), rooms, CancellationToken.None));
-        string[] Texts(Outcome.Messages m) => m.Texts.Select(t => t.Value).ToArray();
+        string[] Texts(Outcome.Messages m) => m.Items.Select(t => t.Text.Value).ToArray();
 
         var first = await Read(0, 1);
         Assert.Same(first, await Read(0, 1));
@@ -66,7 +66,7 @@ public sealed class ExchangeSpecs
         var poll = Exchange.ForPoll(room, Want.One(room.State.Next));
         var held = poll.Hold(lease: null, connection);
         var post = Exchange.ForPost();
-        room.Send(new Command.Post((MessageText)MessageText.Parse("m", 1000).RightToSeq().Head, post.Id, Option<IdempotencyKey>.None), post);
+        room.Send(new Command.Post(Message.Of((MessageText)MessageText.Parse("m", 1000).RightToSeq().Head), post.Id, Option<IdempotencyKey>.None), post);
         Assert.IsType<Outcome.Messages>(await held.WaitAsync(TimeSpan.FromSeconds(10)));
         await post.Task.WaitAsync(TimeSpan.FromSeconds(10));
         return new WeakReference(poll);

@@ -3,16 +3,21 @@ using Snapshooter.Xunit;
 
 namespace Chat.Specs.Snapshots;
 
-/// A batch answer and the first bytes of an event stream, pinned.
+/// A batch answer and the first bytes of an event stream, pinned. Messages are stamped by a stopped clock.
 public sealed class RoomExchanges
 {
     [Fact]
     public async Task Batch_response()
     {
         var name = Snapshot.FullName();
-        await using var server = await ChatServer.StartAsync();
+        var clock = new StoppedClock(new DateTimeOffset(2026, 12, 1, 9, 30, 0, 123, TimeSpan.Zero));
+        await using var server = await ChatServer.StartAsync(clock);
         using var client = server.Client();
-        foreach (var text in new[] { "first", "two\nlines", "ü€😀" }) await client.PostAsync(text, "/rooms/lobby/post");
+        foreach (var (text, author) in new[] { ("first", null), ("two\nlines", "Ann"), ("ü€😀", "Zoë <b>") })
+        {
+            await client.PostAsync("/rooms/lobby/post", new FormUrlEncodedContent(author is null ? [new("message", text)] : [new("message", text), new("name", author)]));
+            clock.Advance(TimeSpan.FromMilliseconds(1500));
+        }
         var response = await RawHttp.SendAsync(server.Address, "GET /rooms/lobby/messages?from=1&limit=5 HTTP/1.1\r\nHost: chat\r\nConnection: close\r\n\r\n");
         Snapshot.Match(new SeedExchanges.Exchange("GET /rooms/lobby/messages?from=1&limit=5", response.StatusLine,
             response.Headers.Where(h => h.Name != "Date").Select(h => $"{h.Name}: {h.Value}").ToArray(), response.Text), name);

@@ -14,7 +14,7 @@ namespace Chat.Bench.CoreStep
     public class StepBenchmarks
     {
         private const int Waiters = 15_000;
-        private static readonly MessageText Text = MessageText.Parse("hello, fan-out", 1000).RightToSeq().Head;
+        private static readonly Message Text = Message.Of(MessageText.Parse("hello, fan-out", 1000).RightToSeq().Head);
         private RoomState _holding = null!;
         private RoomState _posted = null!;
 

@@ -14,9 +14,9 @@ public static class Following
     public static void Start(ISharedLog log, RoomDirectory rooms, ILogger logger, TimeSpan catchUpEvery, CancellationToken stopping)
     {
         _ = SweepAsync(log, rooms, catchUpEvery, stopping);
-        log.Appended += (room, at, text) =>
+        log.Appended += (room, at, message) =>
         {
-            if (rooms.Loaded(room) is { } loop) loop.Send(new Command.Logged(at, text));
+            if (rooms.Loaded(room) is { } loop) loop.Send(new Command.Logged(at, message));
         };
         log.Reconnected += () =>
         {
@@ -49,9 +49,9 @@ public static class Following
             while (true)
             {
                 var entries = await log.ReadAsync(room.Name, from, ReadBatch).ConfigureAwait(false);
-                foreach (var text in entries)
+                foreach (var message in entries)
                 {
-                    room.Send(new Command.Logged(from, text));
+                    room.Send(new Command.Logged(from, message));
                     from = from.Next;
                 }
                 if (entries.Count < ReadBatch) return;

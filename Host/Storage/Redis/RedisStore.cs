@@ -11,24 +11,33 @@ namespace Chat.Host.Storage.Redis;
 /// index, assigned atomically, the same on every node. A Lua script appends, remembers the idempotency key
 /// and announces the entry on `chat:appended` in one step, so an acknowledged post is in the log before any
 /// node can deliver it. Keys carry the room as a hash tag, so a Redis Cluster would keep each room on one shard.
+/// An entry is the message with its author and time (<see cref="LogEntry"/>); a retry of a key is the same post
+/// when its text is the same.
 public sealed class RedisStore : IMessageStore, ISharedLog
 {
     private const string Channel = "chat:appended";
     private const string RoomsKey = "chat:rooms";
 
     private static readonly LuaScript AppendScript = LuaScript.Prepare("""
+        local function text_of(entry)
+          if entry and string.byte(entry, 1) == 255 then
+            local _, _, text = string.find(entry, '^\255[^\n]*\n[^\n]*\n(.*)$')
+            return text
+          end
+          return entry
+        end
         if @key ~= '' then
           local seen = redis.call('GET', @keyKey)
           if seen then
             local at = tonumber(seen)
-            if redis.call('LINDEX', @log, at) == @text then return {at, 0} end
+            if text_of(redis.call('LINDEX', @log, at)) == @text then return {at, 0} end
             return {at, 1}
           end
         end
-        local at = redis.call('RPUSH', @log, @text) - 1
+        local at = redis.call('RPUSH', @log, @entry) - 1
         if @key ~= '' then redis.call('SET', @keyKey, at, 'EX', @ttl) end
         redis.call('ZADD', @rooms, 0, @room)
-        redis.call('PUBLISH', @channel, @room .. '\n' .. at .. '\n' .. @text)
+        redis.call('PUBLISH', @channel, @room .. '\n' .. at .. '\n' .. @entry)
         return {at, 0}
         """);
 
@@ -57,21 +66,25 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         _redis.ConnectionRestored += (_, e) => { if (e.ConnectionType == ConnectionType.Subscription) Reconnected?.Invoke(); };
     }
 
-    public event Action<string, MessageIndex, MessageText>? Appended;
+    public event Action<string, MessageIndex, Message>? Appended;
     public event Action? Reconnected;
     public bool IsConnected => _redis.IsConnected;
 
     private static RedisKey Log(RoomName room) => $"chat:{{{room}}}:log";
     private static RedisKey KeyKey(RoomName room, IdempotencyKey key) => $"chat:{{{room}}}:key:{key}";
 
-    private void Announce(RedisValue message)
+    /// `room LF index LF entry`: the room and index are ASCII, the entry is bytes (see <see cref="LogEntry"/>).
+    private void Announce(RedisValue announcement)
     {
-        var parts = ((string)message!).Split('\n', 3);
-        if (parts.Length == 3 && long.TryParse(parts[1], out var at))
-            Appended?.Invoke(parts[0], new MessageIndex(at), MessageText.FromStore(parts[2]));
+        ReadOnlySpan<byte> bytes = (byte[])announcement!;
+        var roomEnd = bytes.IndexOf((byte)'\n');
+        if (roomEnd < 0) return;
+        var atEnd = bytes[(roomEnd + 1)..].IndexOf((byte)'\n');
+        if (atEnd < 0 || !long.TryParse(bytes.Slice(roomEnd + 1, atEnd), out var at)) return;
+        Appended?.Invoke(System.Text.Encoding.ASCII.GetString(bytes[..roomEnd]), new MessageIndex(at), LogEntry.Decode(bytes[(roomEnd + atEnd + 2)..]));
     }
 
-    public async Task<Reply> AppendAsync(RoomName room, MessageText text, Option<IdempotencyKey> key)
+    public async Task<Reply> AppendAsync(RoomName room, Message message, Option<IdempotencyKey> key)
     {
         var result = (RedisResult[])(await _db.ScriptEvaluateAsync(AppendScript, new
         {
@@ -79,7 +92,8 @@ public sealed class RedisStore : IMessageStore, ISharedLog
             keyKey = key.Match(k => KeyKey(room, k), () => (RedisKey)$"chat:{{{room}}}:nokey"),
             rooms = (RedisKey)RoomsKey,
             key = key.Match(k => k.Value, () => ""),
-            text = text.Value,
+            text = message.Text.Value,
+            entry = LogEntry.Encode(message),
             ttl = (long)_keyWindow.TotalSeconds,
             room = room.Value,
             channel = Channel,
@@ -88,8 +102,8 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         return (long)result[1] == 0 ? new Reply.Posted(at) : new Reply.KeyConflict(at);
     }
 
-    public async Task<Seq<MessageText>> ReadAsync(RoomName room, MessageIndex from, int limit) => limit <= 0 ? Seq<MessageText>() :
-        toSeq((await _db.ListRangeAsync(Log(room), from.Value, from.Value + limit - 1)).Select(v => MessageText.FromStore(v!))).Strict();
+    public async Task<Seq<Message>> ReadAsync(RoomName room, MessageIndex from, int limit) => limit <= 0 ? Seq<Message>() :
+        toSeq((await _db.ListRangeAsync(Log(room), from.Value, from.Value + limit - 1)).Select(v => LogEntry.Decode((byte[])v!))).Strict();
 
     public async Task<RoomState> RestoreAsync(RoomName room, RoomLimits limits)
     {

@@ -5,7 +5,7 @@ namespace Chat.Host.Storage.Sqlite;
 /// The file's layout, versioned in `schema_version`. A file newer than this binary is refused, never rewritten.
 internal static class Schema
 {
-    public const int Version = 1;
+    public const int Version = 2;
 
     private static readonly string[] Migrations =
     [
@@ -19,6 +19,11 @@ internal static class Schema
             PRIMARY KEY (room, idx)
         ) WITHOUT ROWID;
         CREATE INDEX messages_keys ON messages (room, idx) WHERE idem_key IS NOT NULL;
+        """,
+        // 2: who wrote a message and when it was stored (UTC, Unix milliseconds); both NULL for the rows of version 1.
+        """
+        ALTER TABLE messages ADD COLUMN author TEXT;
+        ALTER TABLE messages ADD COLUMN stored_at_ms INTEGER;
         """,
     ];
 

@@ -32,8 +32,8 @@ public sealed class SqliteStore : IMessageStore
         {
             _writer = Open(path, options.Synchronous);
             _insert = _writer.CreateCommand();
-            _insert.CommandText = "INSERT INTO messages (room, idx, text, idem_key) VALUES ($room, $idx, $text, $key)";
-            foreach (var name in new[] { "$room", "$idx", "$text", "$key" }) _insert.Parameters.Add(new SqliteParameter(name, null));
+            _insert.CommandText = "INSERT INTO messages (room, idx, text, idem_key, author, stored_at_ms) VALUES ($room, $idx, $text, $key, $author, $at)";
+            foreach (var name in new[] { "$room", "$idx", "$text", "$key", "$author", "$at" }) _insert.Parameters.Add(new SqliteParameter(name, null));
             _readConnection = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly }.ToString();
         }
         catch
@@ -95,7 +95,7 @@ public sealed class SqliteStore : IMessageStore
     /// SQLite's calls block on the file: both reads run on the thread pool, never on a request's thread.
     public Task<RoomState> RestoreAsync(RoomName room, RoomLimits limits) => Task.Run(() => Restore(room, limits));
 
-    public Task<Seq<MessageText>> ReadAsync(RoomName room, MessageIndex from, int limit) => Task.Run(() => Read(room, from, limit));
+    public Task<Seq<Message>> ReadAsync(RoomName room, MessageIndex from, int limit) => Task.Run(() => Read(room, from, limit));
 
     public Task<Seq<(RoomName Room, MessageIndex Next)>> RoomsAsync(string after, int limit) => Task.Run(() => Rooms(after, limit));
 
@@ -103,10 +103,10 @@ public sealed class SqliteStore : IMessageStore
     {
         using var db = OpenRead();
         var count = Query(db, "SELECT coalesce(max(idx) + 1, 0) FROM messages WHERE room = $room", r => r.GetInt64(0), ("$room", room.Value)).Head;
-        var recent = Query(db, "SELECT text FROM messages WHERE room = $room AND idx >= $from ORDER BY idx",
-            r => MessageText.FromStore(r.GetString(0)), ("$room", room.Value), ("$from", count - limits.WindowCount));
-        var keys = Query(db, "SELECT idem_key, idx, text FROM messages WHERE room = $room AND idem_key IS NOT NULL ORDER BY idx DESC LIMIT $n",
-            r => (IdempotencyKey.FromStore(r.GetString(0)), new KeyEntry(new MessageIndex(r.GetInt64(1)), MessageText.FromStore(r.GetString(2)))),
+        var recent = Query(db, $"SELECT {Columns} FROM messages WHERE room = $room AND idx >= $from ORDER BY idx",
+            r => Row(r), ("$room", room.Value), ("$from", count - limits.WindowCount));
+        var keys = Query(db, $"SELECT {Columns}, idem_key, idx FROM messages WHERE room = $room AND idem_key IS NOT NULL ORDER BY idx DESC LIMIT $n",
+            r => (IdempotencyKey.FromStore(r.GetString(3)), new KeyEntry(new MessageIndex(r.GetInt64(4)), Row(r))),
             ("$room", room.Value), ("$n", limits.KeyCount)).Rev();
         return RoomState.Restore(limits, new MessageIndex(count), recent, keys);
     }
@@ -119,19 +119,28 @@ public sealed class SqliteStore : IMessageStore
         {
             _insert.Parameters[0].Value = append.Room.Value;
             _insert.Parameters[1].Value = append.At.Value;
-            _insert.Parameters[2].Value = append.Text.Value;
+            _insert.Parameters[2].Value = append.Message.Text.Value;
             _insert.Parameters[3].Value = append.Key.Match(k => (object)k.Value, () => DBNull.Value);
+            _insert.Parameters[4].Value = append.Message.Author.Match(a => (object)a.Value, () => DBNull.Value);
+            _insert.Parameters[5].Value = append.Message.Time.Match(t => (object)t.ToUnixTimeMilliseconds(), () => DBNull.Value);
             _insert.ExecuteNonQuery();
         }
         tx.Commit();
     }
 
-    private Seq<MessageText> Read(RoomName room, MessageIndex from, int limit)
+    private Seq<Message> Read(RoomName room, MessageIndex from, int limit)
     {
         using var db = OpenRead();
-        return Query(db, "SELECT text FROM messages WHERE room = $room AND idx >= $from ORDER BY idx LIMIT $n",
-            r => MessageText.FromStore(r.GetString(0)), ("$room", room.Value), ("$from", from.Value), ("$n", limit));
+        return Query(db, $"SELECT {Columns} FROM messages WHERE room = $room AND idx >= $from ORDER BY idx LIMIT $n",
+            r => Row(r), ("$room", room.Value), ("$from", from.Value), ("$n", limit));
     }
+
+    /// A message's columns, first in every query that reads messages, and the message they make.
+    private const string Columns = "text, author, stored_at_ms";
+
+    private static Message Row(SqliteDataReader r) => new(MessageText.FromStore(r.GetString(0)),
+        r.IsDBNull(1) ? Option<AuthorName>.None : AuthorName.FromStore(r.GetString(1)),
+        r.IsDBNull(2) ? Option<DateTimeOffset>.None : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)));
 
     private Seq<(RoomName Room, MessageIndex Next)> Rooms(string after, int limit)
     {
