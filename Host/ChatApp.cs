@@ -38,10 +38,15 @@ public static class ChatApp
             builder.Services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<IOptions<RedisOptions>>().Value));
             builder.Services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<RedisStore>());
             builder.Services.AddSingleton<ISharedLog>(sp => sp.GetRequiredService<RedisStore>());
+            builder.Services.AddSingleton<IHereBoard>(sp => new SharedHere(sp.GetRequiredService<RedisStore>().Connection,
+                sp.GetRequiredService<RoomDirectory>(), sp.GetRequiredService<TimeProvider>()));
         }
         else
+        {
+            builder.Services.AddSingleton<IHereBoard, LocalHere>();
             builder.Services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<IOptions<StoreOptions>>().Value is var o && o.Kind == StoreKind.Memory
                 ? new MemoryStore() : new SqliteStore(o));
+        }
         builder.Services.AddSingleton(sp => new StoreWriter(sp.GetRequiredService<IMessageStore>(),
             sp.GetRequiredService<IOptions<StoreOptions>>().Value.MaxBatch, sp.GetRequiredService<ChatMetrics>(), sp.GetRequiredService<ILogger<StoreWriter>>()));
         builder.Services.AddSingleton<WaiterQuota>();
@@ -74,6 +79,7 @@ public static class ChatApp
         var rooms = app.Services.GetRequiredService<RoomDirectory>();
         if (app.Services.GetService<ISharedLog>() is { } sharedLog)
             Following.Start(sharedLog, rooms, app.Logger, app.Services.GetRequiredService<IOptions<RedisOptions>>().Value.CatchUpEvery, app.Lifetime.ApplicationStopping);
+        if (app.Services.GetRequiredService<IHereBoard>() is SharedHere shared) shared.Start(app.Lifetime.ApplicationStopping);
         app.Services.GetRequiredService<ChatMetrics>().ObserveRooms(() => rooms.Loaded().Select(r => (r.Name.Value, r.State.HeldCount)));
         app.UseForwardedHeaders(); // first: every later piece sees the client's address (ClientAddress.cs)
         // Routing's own 404 and 415 (and the static files' 404) get a problem+json body; the chat's endpoints

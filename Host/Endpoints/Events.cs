@@ -54,6 +54,19 @@ public static class Events
             return;
         }
         using var held = lease; // a stream is one held poll for its whole life
+        var here = room.Presence.Enter(ClientKey.Of(http));
+        try
+        {
+            await StreamAsync(room, next, json, http, rooms, store, options);
+        }
+        finally
+        {
+            here.Leave();
+        }
+    }
+
+    private static async Task StreamAsync(RoomLoop room, MessageIndex next, bool json, HttpContext http, RoomDirectory rooms, IMessageStore store, ChatOptions options)
+    {
         var response = http.Response;
         response.ContentType = "text/event-stream; charset=utf-8";
         response.Headers.CacheControl = Headers.NoStore;

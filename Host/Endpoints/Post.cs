@@ -31,7 +31,11 @@ public static class Post
                 var exchange = Exchange.ForPost();
                 loop.Send(new Command.Post(message, exchange.Id, k), exchange);
                 var outcome = await exchange.Task.ConfigureAwait(false);
-                if (outcome is Outcome.Replied { Reply: Reply.Posted p }) Log.Posted(log, loop.Name.Value, p.At.Value, message.Bytes, http.Connection.RemoteIpAddress);
+                if (outcome is Outcome.Replied { Reply: Reply.Posted p })
+                {
+                    Log.Posted(log, loop.Name.Value, p.At.Value, message.Bytes, http.Connection.RemoteIpAddress);
+                    message.Author.IfSome(name => loop.Presence.Named(ClientKey.Of(http), name));
+                }
                 return Render(outcome, loop.Name, prefix);
             },
             Left: Problems.For);

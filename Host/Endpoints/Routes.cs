@@ -16,7 +16,7 @@ public static class Routes
     /// The services every handler uses are singletons, taken here once: a handler parameter resolved from
     /// the request's services would open a service scope per request, kept alive by every held poll.
     /// The seed and batch polls' responders are made once too (a held poll carries its endpoint's).
-    private sealed record Services(RoomDirectory Rooms, IMessageStore Store, IOptions<ChatOptions> Options, TimeProvider Clock, ILogger<RoomLoop> Log)
+    private sealed record Services(RoomDirectory Rooms, IMessageStore Store, IOptions<ChatOptions> Options, TimeProvider Clock, IHereBoard Here, ILogger<RoomLoop> Log)
     {
         public Answer.Responder GetResponder { get; } = Get.Responder(Store);
         public Answer.Responder BatchResponder { get; } = Batch.Responder(Store);
@@ -33,7 +33,7 @@ public static class Routes
     {
         var sp = app.ServiceProvider;
         var s = new Services(sp.GetRequiredService<RoomDirectory>(), sp.GetRequiredService<IMessageStore>(),
-            sp.GetRequiredService<IOptions<ChatOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RoomLoop>>());
+            sp.GetRequiredService<IOptions<ChatOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IHereBoard>(), sp.GetRequiredService<ILogger<RoomLoop>>());
         MapRoom(app.MapGroup("/chat").WithTags("Seed protocol (the room 'chat')").WithMetadata(OwnProblems.Instance), _ => RoomName.Default.Value, "/chat", s);
         MapRoom(app.MapGroup("/rooms/{room}").WithTags("Rooms").WithMetadata(OwnProblems.Instance), http => (string)http.Request.RouteValues["room"]!, null, s);
 
@@ -67,8 +67,8 @@ public static class Routes
         group.MapGet("/events", (string? from, string? format, HttpContext http) => Events.HandleAsync(room(http), from, format, http, s.Rooms, s.Store, s.Options))
             .WithSummary("Server-Sent Events: one event per message, id = index; resumes after Last-Event-ID or at `from`; `format=json` sends each message's JSON object")
             .Produces<string>(200, "text/event-stream").ProducesProblem(400).ProducesProblem(404);
-        group.MapMethods("", Reads, (Delegate)((HttpContext http) => Status.HandleAsync(room(http), s.Rooms)))
-            .WithSummary("Where the room stands: its next index and how many polls it holds")
+        group.MapMethods("", Reads, (Delegate)((HttpContext http) => Status.HandleAsync(room(http), s.Rooms, s.Here)))
+            .WithSummary("Where the room stands: its next index, how many polls it holds, and who is here (`here.count`, `here.names`)")
             .Produces<Status.RoomStatus>().ProducesProblem(400);
         Only(group, "/post", "POST");
         Only(group, "/get/{n}", "GET, HEAD");

@@ -5,13 +5,19 @@ using static LanguageExt.Prelude;
 
 namespace Chat.Host.Endpoints;
 
-/// `GET /rooms/{room}`: where a room stands, so a client can start at the end instead of replaying history.
+/// `GET /rooms/{room}`: where a room stands, so a client can start at the end instead of replaying history, and
+/// who is here (see <see cref="Presence"/>): `here.count` clients follow it now, `here.names` those of them that
+/// posted with a name recently.
 public static class Status
 {
-    public sealed record RoomStatus(string Room, long Next, int Held);
+    public sealed record RoomStatus(string Room, long Next, int Held, Here Here);
 
-    public static async Task<IResult> HandleAsync(string room, RoomDirectory rooms) =>
-        (await rooms.FindAsync(RoomName.Parse(room).Map(name => (name, unit))))
-        .Map(found => found.Room.State is var s ? new RoomStatus(found.Room.Name.Value, s.Visible.Value, s.HeldCount) : null)
-        .Match(Right: Replies.Json, Left: Problems.For);
+    public static async Task<IResult> HandleAsync(string room, RoomDirectory rooms, IHereBoard board)
+    {
+        var found = await rooms.FindAsync(RoomName.Parse(room).Map(name => (name, unit)));
+        if (found.IsLeft) return Problems.For((Chat.Core.Rejection)found);
+        var (loop, _) = ((RoomLoop Room, Unit Asked))found;
+        var state = loop.State;
+        return Replies.Json(new RoomStatus(loop.Name.Value, state.Visible.Value, state.HeldCount, await board.HereAsync(loop)));
+    }
 }

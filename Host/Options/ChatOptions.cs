@@ -65,5 +65,13 @@ public sealed class ChatOptions
     [Range(typeof(TimeSpan), "00:00:01.001", "00:10:00")]
     public TimeSpan BodyRateGrace { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// How long a follower stays counted "here" after its poll or stream ends (it is usually polling again by then).
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan HereGrace { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// How long after its last post with a name a follower's name is shown among those here.
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan NamesFor { get; set; } = TimeSpan.FromMinutes(10);
+
     public RoomLimits RoomLimits => new(WindowCount, WindowBytes, IdempotencyKeys);
 }

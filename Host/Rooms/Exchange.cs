@@ -20,6 +20,7 @@ public sealed class Exchange : TaskCompletionSource<Outcome>, IThreadPoolWorkIte
     private readonly HttpContext? _http;
     private readonly IResponder? _responder;
     private WaiterQuota.Lease? _lease;
+    private Presence.Entry? _here;
     private CancellationTokenRegistration _hangUp;
     private Outcome? _outcome;
 
@@ -51,13 +52,14 @@ public sealed class Exchange : TaskCompletionSource<Outcome>, IThreadPoolWorkIte
     /// Seed: `async_on_peer_reset`. The client hung up: tell its room at once, not at its timeout.
     public void Abandon() => _room?.Send(new Command.Reset(Waiter));
 
-    /// Holds the poll: its quota lease ends with the exchange, and a hang-up resets it in its room. Nothing waits
+    /// Holds the poll: its quota lease and its client's presence end with the exchange, and a hang-up resets it in its room. Nothing waits
     /// in between. The hang-up registration ends with the exchange too: over HTTP/1.x it is on the connection's
     /// token, which outlives the request, so a registration left behind would keep every exchange a keep-alive
     /// connection ever held alive until the connection closed (a follower polls once per message).
-    public Task<Outcome> Hold(WaiterQuota.Lease? lease, CancellationToken aborted)
+    public Task<Outcome> Hold(WaiterQuota.Lease? lease, CancellationToken aborted, Presence.Entry? here = null)
     {
         _lease = lease;   // before the room can see the exchange, so that its completion always finds the lease
+        _here = here;
         _room!.Send(new Command.Subscribe(Waiter), this);
         _hangUp = aborted.UnsafeRegister(static exchange => ((Exchange)exchange!).Abandon(), this);
         if (Volatile.Read(ref _outcome) is not null) _hangUp.Unregister(); // answered before it was registered
@@ -73,11 +75,12 @@ public sealed class Exchange : TaskCompletionSource<Outcome>, IThreadPoolWorkIte
         else ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
-    /// What a held poll holds beyond its answer: its quota lease and its hang-up registration (unregistered without
-    /// waiting: this may run in the hang-up callback itself).
+    /// What a held poll holds beyond its answer: its quota lease, its presence and its hang-up registration
+    /// (unregistered without waiting: this may run in the hang-up callback itself).
     private void Release()
     {
         Interlocked.Exchange(ref _lease, null)?.Dispose();
+        Interlocked.Exchange(ref _here, null)?.Leave();
         _hangUp.Unregister();
     }
 

@@ -50,12 +50,12 @@ public static class Poll
         // Decided with an id that is never held: an exchange (and its id) is made only for a poll that waits.
         switch (Room.Decide(room.State, new Command.Subscribe(new Waiter(WaiterId.Unheld, want))))
         {
-            case [Effect.Answer { Reply: Reply.Messages m }]: return new(room.Read(m.From, m.Items));
-            case [Effect.Load l]: return new(new Outcome.FromStore(l.Want));
+            case [Effect.Answer { Reply: Reply.Messages m }]: Seen(room, http, counted); return new(room.Read(m.From, m.Items));
+            case [Effect.Load l]: Seen(room, http, counted); return new(new Outcome.FromStore(l.Want));
             // Past the end here may not be past the end of a shared log: read it, then ask again through the loop.
             case [Effect.Answer { Reply: Reply.Ahead }] when room.State.SharedLog: return new(CaughtUpAsync(Exchange(), room, http, rooms, aborted, counted));
             case [Effect.Answer a]: return new(new Outcome.Replied(a.Reply));
-            default: return Hold(Exchange(), http, rooms, aborted, counted);
+            default: return Hold(Exchange(), room, http, rooms, aborted, counted);
         }
 
         Exchange Exchange() => responder is null ? Rooms.Exchange.ForPoll(room, want) : Rooms.Exchange.Answering(room, want, http, responder);
@@ -73,14 +73,21 @@ public static class Poll
     private static async Task<Outcome> CaughtUpAsync(Exchange exchange, RoomLoop room, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted)
     {
         await rooms.CatchUpAsync(room).ConfigureAwait(false);
-        return await Hold(exchange, http, rooms, aborted, counted).ConfigureAwait(false);
+        return await Hold(exchange, room, http, rooms, aborted, counted).ConfigureAwait(false);
     }
 
-    private static ValueTask<Outcome> Hold(Exchange exchange, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted)
+    /// <paramref name="counted"/>: an event stream's poll, whose stream is here (and holds the lease) for its whole life.
+    private static ValueTask<Outcome> Hold(Exchange exchange, RoomLoop room, HttpContext http, RoomDirectory rooms, CancellationToken aborted, bool counted)
     {
         if (rooms.Stopping) return new(Outcome.ExpiredOnce);
         WaiterQuota.Lease? lease = null;
         if (!counted && rooms.Quota.TryTake(http.Connection.RemoteIpAddress, out lease) is { } refused) return new(new Outcome.Refused(refused));
-        return new(exchange.Hold(lease, aborted));
+        return new(exchange.Hold(lease, aborted, counted ? null : room.Presence.Enter(ClientKey.Of(http))));
+    }
+
+    /// A poll answered at once still says its client follows the room.
+    private static void Seen(RoomLoop room, HttpContext http, bool counted)
+    {
+        if (!counted) room.Presence.Seen(ClientKey.Of(http));
     }
 }

@@ -24,7 +24,7 @@ public sealed class RoomDirectory(IMessageStore store, StoreWriter writer, TimeP
     private readonly ConcurrentDictionary<string, Lazy<Task<RoomLoop>>> _rooms = new(StringComparer.Ordinal);
     private readonly ChatOptions _options = options.Value;
     private long _lastSweep = long.MinValue / 2;
-    private readonly RoomServices _services = new(writer, clock, options.Value.PollTimeout, metrics, log, sharedLog);
+    private readonly RoomServices _services = new(writer, clock, options.Value.PollTimeout, metrics, log, sharedLog, options.Value.HereGrace, options.Value.NamesFor);
 
     /// The room a request names, with what else it asked; or why not. Completes at once for a loaded room.
     public async ValueTask<Either<Rejection, (RoomLoop Room, T Asked)>> FindAsync<T>(Either<Rejection, (RoomName Name, T Asked)> asked)

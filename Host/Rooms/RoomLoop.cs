@@ -12,7 +12,7 @@ namespace Chat.Host.Rooms;
 /// stores and reads happen elsewhere and come back as commands.
 ///
 /// Unloading (when the directory is full): asked to, the loop unloads itself only if it is idle (no held poll,
-/// no post waiting for its store, no exchange open), between two commands, so nothing is in flight. From then on
+/// no post waiting for its store, no exchange open, nobody here), between two commands, so nothing is in flight. From then on
 /// it is out of the directory and forwards whatever still reaches it (a request that found it just before) to the
 /// room's next loop, in order; nobody else writes to it, so a room never has two writers that number messages.
 public sealed class RoomLoop
@@ -34,6 +34,7 @@ public sealed class RoomLoop
         _state = restored;
         _log = services.Log;
         _directory = directory;
+        Presence = new Presence(services.HereGrace, services.NamesFor);
         Timeouts = new Timeouts(services.Clock, services.PollTimeout, () => _inbox.Writer.TryWrite((null, null)), _open.ContainsKey, () => _open.Count);
         _interpreter = new Interpreter(this, _open, services);
         Completion = Task.Run(RunAsync);
@@ -48,6 +49,9 @@ public sealed class RoomLoop
     public RoomState State => Volatile.Read(ref _state);
 
     public Timeouts Timeouts { get; }
+
+    /// Who follows the room now (its polls and streams, by client).
+    public Presence Presence { get; }
 
     /// The outcome of reading <paramref name="messages"/> from <paramref name="from"/> on: the same instance for every
     /// poll that reads the same messages, so their response (bytes, ETag) is made once, not once per follower (a
@@ -103,7 +107,7 @@ public sealed class RoomLoop
 
     private void UnloadIfIdle()
     {
-        if (_open.Count > 0 || _state.HeldCount > 0 || !_state.Pending.IsEmpty) return;
+        if (_open.Count > 0 || _state.HeldCount > 0 || !_state.Pending.IsEmpty || Presence.Snapshot().Here.Count > 0) return;
         _unloaded = true;
         Timeouts.Dispose();
         _directory.Unloaded(this);

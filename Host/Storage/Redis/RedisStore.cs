@@ -66,6 +66,9 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         _redis.ConnectionRestored += (_, e) => { if (e.ConnectionType == ConnectionType.Subscription) Reconnected?.Invoke(); };
     }
 
+    /// The one link to Redis, for what else the nodes share through it (presence).
+    public IConnectionMultiplexer Connection => _redis;
+
     public event Action<string, MessageIndex, Message>? Appended;
     public event Action? Reconnected;
     public bool IsConnected => _redis.IsConnected;
