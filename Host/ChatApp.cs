@@ -62,6 +62,7 @@ public static class ChatApp
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
+            StrictContentLength.Install(k, builder.Configuration); // `Content-Length: +14` is 400, not 14
             // Kestrel:Limits (header size and timeout, keep-alive, connections) from configuration; a slowloris
             // client that trickles its headers or body is cut off by them.
             builder.Configuration.GetSection("Kestrel:Limits").Bind(k.Limits);
@@ -82,6 +83,7 @@ public static class ChatApp
         if (app.Services.GetRequiredService<IHereBoard>() is SharedHere shared) shared.Start(app.Lifetime.ApplicationStopping);
         app.Services.GetRequiredService<ChatMetrics>().ObserveRooms(() => rooms.Loaded().Select(r => (r.Name.Value, r.State.HeldCount)));
         app.UseForwardedHeaders(); // first: every later piece sees the client's address (ClientAddress.cs)
+        app.UseStrictContentLength();
         // Routing's own 404 and 415 (and the static files' 404) get a problem+json body; the chat's endpoints
         // write their own, and skipping the middleware there keeps its frame out of every held poll.
         app.UseWhen(http => http.GetEndpoint()?.Metadata.GetMetadata<Routes.OwnProblems>() is null, pages => pages.UseStatusCodePages());

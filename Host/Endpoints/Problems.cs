@@ -37,6 +37,9 @@ public static class Problems
 
     public static IResult Unavailable(string why) => Problem(503, "Unavailable", why, TimeSpan.FromSeconds(1));
 
+    public static IResult BadContentLength() =>
+        Problem(400, "Bad Content-Length", "Content-Length must be decimal digits alone (RFC 9110, 8.6); the connection is closed.");
+
     public static IResult MethodNotAllowed(string allow) => Problem(405, "Method not allowed", $"Use {allow}.", allow: allow);
 
     private static IResult Problem(int status, string title, string detail, TimeSpan? retryAfter = null, string? allow = null) =>

@@ -147,6 +147,129 @@ public sealed class BadInputSpecs() : SharedServer("--Chat:MaxMessageBytes=1024"
         await AssertProblemAsync(response, HttpStatusCode.BadRequest);
     }
 
+    private async Task<long> NextAsync(string room) => (await Client.GetFromJsonAsync<Wire.RoomStatus>($"/rooms/{room}"))!.Next;
+
+    private static string Post(string room, string contentLength, string body = "message=abcdef") => // 14 bytes
+        $"POST /rooms/{room}/post HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {contentLength}\r\n\r\n{body}";
+
+    /// Reads one response, and whether the server then closed the connection (within a few seconds).
+    private static async Task<(RawResponse Response, bool Closed)> AnswerAndCloseAsync(Uri server, string request)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(server.Host, server.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        using var bound = new CancellationTokenSource(Wire.Bound);
+        var response = await RawHttp.ReadResponseAsync(stream, bound.Token);
+        using var close = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            return (response, await stream.ReadAsync(new byte[1], close.Token) == 0);
+        }
+        catch (OperationCanceledException)
+        {
+            return (response, false); // still open
+        }
+    }
+
+    /// RFC 9110 8.6 and RFC 9112 6.3: Content-Length is digits alone, and any other value makes the framing
+    /// unknowable: 400 and the connection closed. Kestrel's parser allows a sign and keeps only the number, so
+    /// without a check of the raw bytes `+14` was read as 14 and the message stored.
+    [Theory]
+    [InlineData("+14")]
+    [InlineData("+0014")]
+    public async Task A_signed_Content_Length_is_400_problem_json_and_closes_the_connection(string length)
+    {
+        var room = NewRoom("cl");
+        var (response, closed) = await AnswerAndCloseAsync(Server.Address, Post(room, length));
+        Assert.Equal(400, response.Status);
+        Assert.Equal("application/problem+json", response.Header("Content-Type"));
+        Assert.Contains("\"status\":400", response.Text);
+        Assert.Equal("close", response.Header("Connection"));
+        Assert.True(closed, "the connection stayed open");
+        Assert.Equal(0, await NextAsync(room));
+    }
+
+    [Fact]
+    public async Task A_signed_Content_Length_is_400_on_a_read_too()
+    {
+        var room = NewRoom("cl");
+        var (response, closed) = await AnswerAndCloseAsync(Server.Address, $"GET /rooms/{room} HTTP/1.1\r\nHost: x\r\nContent-Length: +0\r\n\r\n");
+        Assert.Equal(400, response.Status);
+        Assert.Equal("application/problem+json", response.Header("Content-Type"));
+        Assert.True(closed, "the connection stayed open");
+    }
+
+    /// Every other value that is not digits: a 4xx (Kestrel's own 400 for most), never a 500, never stored.
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("-0")]
+    [InlineData("1 4")]
+    [InlineData("0x0e")]
+    [InlineData("14a")]
+    [InlineData("")]
+    public async Task A_Content_Length_that_is_not_digits_is_a_4xx_and_nothing_is_stored(string length)
+    {
+        var room = NewRoom("cl");
+        var response = await RawHttp.SendAsync(Server.Address, Post(room, length));
+        Assert.InRange(response.Status, 400, 499);
+        Assert.Equal(0, await NextAsync(room));
+    }
+
+    /// Whitespace around the value is not part of it (RFC 9110 5.5), and leading zeros are digits.
+    [Theory]
+    [InlineData(" 14")]
+    [InlineData("14 ")]
+    [InlineData("\t14")]
+    [InlineData("014")]
+    public async Task A_Content_Length_of_digits_with_whitespace_around_is_read(string length)
+    {
+        var room = NewRoom("cl");
+        Assert.Equal(201, (await RawHttp.SendAsync(Server.Address, Post(room, length))).Status);
+        Assert.Equal(1, await NextAsync(room));
+    }
+
+    /// On one keep-alive connection, requests sent back to back: the check follows each request's framing (a
+    /// body that looks like a header, a chunked body) and refuses only the request whose own header is signed;
+    /// the same with every byte sent on its own, so that the server reads them split anywhere.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task On_a_keep_alive_connection_only_the_signed_request_is_refused(bool byteByByte)
+    {
+        var room = NewRoom("cl");
+        var lookalike = "message=a%0D%0A" + "\r\nContent-Length: +5\r\n\r\n"; // raw CRLFs in the body: not a header
+        var chunk = "message=chunked";
+        string[] requests =
+        [
+            Post(room, "14"),
+            Post(room, lookalike.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), lookalike),
+            $"POST /rooms/{room}/post HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + $"{chunk.Length:x};ext=1\r\n{chunk}\r\n0\r\nX-Trailer: Content-Length: +1\r\n\r\n",
+            $"GET /rooms/{room}/get/0 HTTP/1.1\r\nHost: x\r\n\r\n",
+            Post(room, "+14"),
+            Post(room, "14"), // after the refusal: never read
+        ];
+        using var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync(Server.Address.Host, Server.Address.Port);
+        var stream = tcp.GetStream();
+        var bytes = Encoding.ASCII.GetBytes(string.Concat(requests));
+        using var bound = new CancellationTokenSource(Wire.Bound);
+        if (!byteByByte) await stream.WriteAsync(bytes);
+        else
+            foreach (var b in bytes)
+                try
+                {
+                    await stream.WriteAsync(new[] { b });
+                    await Task.Yield();
+                }
+                catch (IOException) { break; } // closed after the refusal: the last request is never read
+        var responses = await RawHttp.ReadResponsesAsync(stream, 5, bound.Token);
+        Assert.Equal([201, 201, 201, 200, 400], responses.Select(r => r.Status));
+        Assert.Equal(0, await stream.ReadAsync(new byte[1], bound.Token));
+        Assert.Equal(3, await NextAsync(room));
+    }
+
     /// Requests no well-behaved client sends, over raw sockets. None may get a 5xx, and the service must
     /// still work afterwards.
     [Fact]

@@ -29,9 +29,19 @@ public static class RawHttp
         SendAsync(server, Encoding.UTF8.GetBytes(request), timeout);
 
     /// Reads one response: status line, headers, then a Content-Length or chunked body (or to the close).
-    public static async Task<RawResponse> ReadResponseAsync(Stream stream, CancellationToken cancel)
+    public static Task<RawResponse> ReadResponseAsync(Stream stream, CancellationToken cancel) => ReadAsync(new ByteReader(stream), cancel);
+
+    /// Reads <paramref name="count"/> responses to requests sent back to back (they may arrive in one read).
+    public static async Task<List<RawResponse>> ReadResponsesAsync(Stream stream, int count, CancellationToken cancel)
     {
         var reader = new ByteReader(stream);
+        var responses = new List<RawResponse>();
+        while (responses.Count < count) responses.Add(await ReadAsync(reader, cancel));
+        return responses;
+    }
+
+    private static async Task<RawResponse> ReadAsync(ByteReader reader, CancellationToken cancel)
+    {
         var statusLine = await reader.LineAsync(cancel) ?? throw new IOException("connection closed before a response");
         var headers = new List<(string, string)>();
         for (var line = await reader.LineAsync(cancel); !string.IsNullOrEmpty(line); line = await reader.LineAsync(cancel))

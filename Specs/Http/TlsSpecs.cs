@@ -97,6 +97,32 @@ public sealed class TlsSpecs : IAsyncLifetime
         Assert.IsType<System.Security.Authentication.AuthenticationException>(refused.InnerException);
     }
 
+    /// The check of `Content-Length` reads the decrypted bytes of an HTTPS endpoint too (BadInputSpecs has the rest).
+    [Fact]
+    public async Task A_signed_Content_Length_over_https_is_400_and_nothing_is_stored()
+    {
+        var room = SharedServer.NewRoom("tls");
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(_server.Address.Host, _server.Address.Port);
+        await using var tls = new SslStream(tcp.GetStream());
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "127.0.0.1",
+            ApplicationProtocols = [SslApplicationProtocol.Http11],
+            RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString(HashAlgorithmName.SHA256) == _thumbprint,
+        });
+        await tls.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+            $"POST /rooms/{room}/post HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: +14\r\n\r\nmessage=abcdef"));
+        using var bound = new CancellationTokenSource(Wire.Bound);
+        var response = await RawHttp.ReadResponseAsync(tls, bound.Token);
+
+        Assert.Equal(400, response.Status);
+        Assert.Equal("application/problem+json", response.Header("Content-Type"));
+        Assert.Equal("close", response.Header("Connection"));
+        using var client = Client(Trusting());
+        Assert.Equal(0, (await client.GetFromJsonAsync<Wire.RoomStatus>($"/rooms/{room}"))!.Next);
+    }
+
     /// HTTP/2 by ALPN: 50 polls held on one connection (Kestrel allows 100 streams per connection by default).
     /// A client that cancels one request resets that stream only (RST_STREAM): its poll is forgotten at once, the
     /// connection and the other 49 polls stay, and one post answers all of them.
