@@ -30,7 +30,13 @@ public static class ChatApp
         builder.Services.AddOpenApi();
         builder.Services.AddMetrics();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ChatMetrics>();
+        builder.Services.AddSingleton(sp =>
+        {
+            // OpenTelemetry's listener first (else it is made at the host's start, after this): a measurement made
+            // before it listens is lost, and the metrics record their zeros at once.
+            sp.GetService<MeterProvider>();
+            return new ChatMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), Problems.Titles);
+        });
         builder.Services.AddOptions<RedisOptions>().Bind(builder.Configuration.GetSection(RedisOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         var redis = builder.Configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
         if (redis.Enabled)

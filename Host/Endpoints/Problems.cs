@@ -8,6 +8,17 @@ namespace Chat.Host.Endpoints;
 /// (type, title, status, detail), never cached, with `Retry-After` on 429/503 and `Allow` on 405.
 public static class Problems
 {
+    /// Every title written here, the `reason` of the refusals counter, which starts at 0 for each; a title made
+    /// from a value (a parameter's name, what there are too many of) once for each value the code uses.
+    public static readonly IReadOnlyList<string> Titles =
+    [
+        "Missing message", "Empty message", "Message too large", "Not a form", "Unreadable form", "Bad message index",
+        "No such message", "Bad parameter 'from'", "Bad parameter 'limit'", "Bad parameter 'Last-Event-ID'", "Bad room name",
+        "Bad Idempotency-Key", "Too many rooms", "Too many held polls", "Too many held polls from this address",
+        "Too many posts from this address", "Unavailable", "No such message yet", "Idempotency-Key reused", "Not stored",
+        "Method not allowed", "Bad Content-Length",
+    ];
+
     public static IResult For(Rejection rejection) => rejection switch
     {
         Rejection.MissingMessage => Problem(400, "Missing message", "The form has no `message` field."),

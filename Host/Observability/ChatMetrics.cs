@@ -25,7 +25,10 @@ public sealed class ChatMetrics
         HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     };
 
-    public ChatMetrics(IMeterFactory meters)
+    /// Every counter and gauge starts at 0, the refusals at 0 for each of <paramref name="reasons"/>: a series that
+    /// appears only at its first increment hides that increment from rate() and increase(). The histograms cannot:
+    /// they have nothing to show before their first observation, and a made-up one would be counted.
+    public ChatMetrics(IMeterFactory meters, IEnumerable<string> reasons)
     {
         var meter = _meter = meters.Create(MeterName);
         _held = meter.CreateUpDownCounter<long>("chat.waiters.held", description: "Polls held open now");
@@ -39,16 +42,23 @@ public sealed class ChatMetrics
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096] });
         _postToDelivery = meter.CreateHistogram("chat.post.delivery.duration", unit: "s",
             description: "From a post reaching its room to its waiters being completed (includes the store commit)", advice: Seconds);
+        _held.Add(0);
+        _posts.Add(0);
+        _deliveries.Add(0);
+        _timeouts.Add(0);
+        _disconnects.Add(0);
+        foreach (var reason in reasons) _rejected.Add(0, new KeyValuePair<string, object?>("reason", reason));
     }
 
     /// Held polls per room, for the busiest rooms only (a label per room would let clients grow the series
-    /// without bound); the rest are summed as room="(other)".
+    /// without bound); the rest are summed as room="(other)", which is there even when it is 0.
     public void ObserveRooms(Func<IEnumerable<(string Room, int Held)>> rooms, int top = 20) =>
         _meter.CreateObservableGauge("chat.room.waiters.held", () =>
         {
             var all = rooms().OrderByDescending(r => r.Held).ToList();
             var shown = all.Take(top).Select(r => new Measurement<int>(r.Held, new KeyValuePair<string, object?>("room", r.Room)));
-            return all.Count <= top ? shown : shown.Append(new Measurement<int>(all.Skip(top).Sum(r => r.Held), new KeyValuePair<string, object?>("room", "(other)")));
+            // "(other)" always, 0 when no more than `top` rooms are loaded: the series is there from the first scrape.
+            return shown.Append(new Measurement<int>(all.Skip(top).Sum(r => r.Held), new KeyValuePair<string, object?>("room", "(other)")));
         }, description: "Polls held now, by room");
 
     public void PostToDelivery(TimeSpan took) => _postToDelivery.Record(took.TotalSeconds);

@@ -68,6 +68,35 @@ public sealed class OperationsSpecs
         Assert.Contains("chat_post_delivery_duration_seconds_bucket{otel_scope_name=\"Chat\",le=\"0.001\"}", text);
     }
 
+    /// Every counter and gauge is there from the first scrape, at 0, and every reason of the refusals counter:
+    /// a series that appears only at its first increment hides that increment from rate() and increase(), and an
+    /// alert on a missing series cannot tell a quiet service from a broken one. (The histograms appear with their
+    /// first observation: a histogram has no point to show until it records a value.)
+    [Fact]
+    public async Task The_first_scrape_has_every_counter_and_gauge_at_zero()
+    {
+        using var folder = new TempFolder("chat-metrics-");
+        await using var server = await ChildHost.StartAsync(folder.File("chat.db"));
+        using var client = server.Client();
+
+        var lines = (await client.GetStringAsync("/metrics")).Split('\n').ToHashSet();
+
+        const string Scope = "otel_scope_name=\"Chat\"";
+        string[] zeros =
+        [
+            $"chat_waiters_held{{{Scope}}} 0",
+            $"chat_room_waiters_held{{{Scope},room=\"(other)\"}} 0",
+            $"chat_posts_total{{{Scope}}} 0",
+            $"chat_deliveries_total{{{Scope}}} 0",
+            $"chat_timeouts_total{{{Scope}}} 0",
+            $"chat_disconnects_total{{{Scope}}} 0",
+            .. Chat.Host.Endpoints.Problems.Titles.Select(reason => $"chat_rejected_total{{{Scope},reason=\"{reason}\"}} 0"),
+        ];
+        Assert.All(zeros, zero => Assert.Contains(zero, lines));
+        Assert.Contains($"chat_rejected_total{{{Scope},reason=\"Bad Content-Length\"}} 0", lines);
+        Assert.Contains($"chat_rejected_total{{{Scope},reason=\"Bad parameter 'Last-Event-ID'\"}} 0", lines);
+    }
+
     [Fact]
     public async Task Logs_are_json_one_line_per_post_and_rejection_without_message_text()
     {
