@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Reflection;
 using System.Text;
 using System.Text.Json;
 
@@ -95,6 +96,24 @@ public sealed class OperationsSpecs
         Assert.All(zeros, zero => Assert.Contains(zero, lines));
         Assert.Contains($"chat_rejected_total{{{Scope},reason=\"Bad Content-Length\"}} 0", lines);
         Assert.Contains($"chat_rejected_total{{{Scope},reason=\"Bad parameter 'Last-Event-ID'\"}} 0", lines);
+    }
+
+    /// The service names itself in OpenTelemetry's resource (Prometheus shows it as `target_info`): `chat` and
+    /// the Host assembly's informational version, not `unknown_service:dotnet`.
+    [Fact]
+    public async Task The_scrape_names_the_service_and_its_version()
+    {
+        using var folder = new TempFolder("chat-metrics-");
+        await using var server = await ChildHost.StartAsync(folder.File("chat.db"));
+        using var client = server.Client();
+
+        var text = await client.GetStringAsync("/metrics");
+
+        var version = typeof(Chat.Host.ChatApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
+        var target = text.Split('\n').Single(line => line.StartsWith("target_info{", StringComparison.Ordinal));
+        Assert.Contains("service_name=\"chat\"", target);
+        Assert.Contains($"service_version=\"{version}\"", target);
+        Assert.DoesNotContain("unknown_service", text);
     }
 
     [Fact]
