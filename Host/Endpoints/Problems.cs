@@ -13,7 +13,7 @@ public static class Problems
     public static readonly IReadOnlyList<string> Titles =
     [
         "Missing message", "Empty message", "Message too large", "Not a form", "Unreadable form", "Bad message index",
-        "No such message", "Bad parameter 'from'", "Bad parameter 'limit'", "Bad parameter 'Last-Event-ID'", "Bad room name",
+        "No such message", "Bad parameter 'from'", "Bad parameter 'limit'", "Bad parameter 'Last-Event-ID'", "Bad parameter 'format'", "Bad room name", "Bad name",
         "Bad Idempotency-Key", "Too many rooms", "Too many held polls", "Too many held polls from this address",
         "Too many posts from this address", "Unavailable", "No such message yet", "Idempotency-Key reused", "Not stored",
         "Method not allowed", "Bad Content-Length",
