@@ -35,6 +35,15 @@ public sealed partial class ChatPage : IAsyncDisposable
     public ILocator Items => Page.Locator("#messages li");
     public ILocator Status => Page.Locator("#status");
     public ILocator Field => Page.Locator("#message");
+    public ILocator Authors => Page.Locator("#messages li .author");
+    public ILocator Here => Page.Locator("#here");
+
+    /// Types a name into the name field and sets it, as a person would.
+    public async Task SetNameAsync(string name)
+    {
+        await Page.Locator("#name-input").FillAsync(name);
+        await Page.Locator("#name-input").PressAsync("Enter");
+    }
 
     public static async Task<ChatPage> OpenAsync(IBrowser browser, HostProcess host, string room, int width = 1024, int height = 720)
     {

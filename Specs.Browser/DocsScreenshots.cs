@@ -6,21 +6,23 @@ namespace Chat.Specs.Browser;
 [Collection(BrowserCollection.Name)]
 public sealed class DocsScreenshots(BrowserFixture browser) : IAsyncLifetime
 {
-    static readonly string[] Conversation =
+    static readonly (string Name, string Text)[] Talk =
     [
-        "Morning all! The new page is up: no Dojo, just fetch and a long poll.",
-        "Nice. What happens if the server restarts while I'm reading?",
-        "The page backs off (250 ms doubling to 10 s, with jitter) and resumes at the index it had.\nNothing lost, nothing shown twice.",
-        "And <b>markup</b> stays literal text 👍",
-        "Unicode too: ünïcödé, Ελληνικά, кириллица, مرحبا ✓",
+        ("Ann", "Morning all! The new page is up: no Dojo, just fetch and a long poll."),
+        ("Bob", "Nice. What happens if the server restarts while I'm reading?"),
+        ("Ann", "The page backs off (250 ms doubling to 10 s, with jitter) and resumes at the index it had.\nNothing lost, nothing shown twice."),
+        ("Ann", "And <b>markup</b> stays literal text 👍"),
+        ("Zoë", "Unicode too: ünïcödé, Ελληνικά, кириллица, مرحبا ✓"),
     ];
+
+    static readonly string[] Conversation = [.. Talk.Select(t => t.Text)];
 
     HostProcess host = null!;
 
     public async Task InitializeAsync()
     {
         host = await HostProcess.StartAsync();
-        foreach (var text in Conversation) await host.PostAsync("lobby", text);
+        foreach (var (name, text) in Talk) await host.PostAsync("lobby", text, name);
     }
 
     public async Task DisposeAsync()
@@ -35,6 +37,8 @@ public sealed class DocsScreenshots(BrowserFixture browser) : IAsyncLifetime
     {
         await using var page = await ChatPage.OpenAsync(browser.Browser, host, "lobby", width, height);
         await page.ShouldShowAsync(Conversation);
+        await page.SetNameAsync("Bob");
+        await Microsoft.Playwright.Assertions.Expect(page.Here).ToHaveTextAsync("1 here");
         await page.Field.FillAsync("Typing a reply…");
 
         var shot = await page.ScreenshotAsync(this, $".{name}");

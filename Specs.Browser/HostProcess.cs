@@ -71,9 +71,9 @@ public sealed class HostProcess : IAsyncDisposable
         process = null;
     }
 
-    public async Task<int> PostAsync(string room, string message)
+    public async Task<int> PostAsync(string room, string message, string? name = null)
     {
-        using var form = new FormUrlEncodedContent([new("message", message)]);
+        using var form = new FormUrlEncodedContent(name is null ? [new("message", message)] : [new("message", message), new("name", name)]);
         using var response = await http.PostAsync($"/rooms/{room}/post", form);
         response.EnsureSuccessStatusCode();
         var posted = await response.Content.ReadFromJsonAsync<Posted>();

@@ -1,11 +1,13 @@
-// The page: room from the URL hash, the live list, the connection indicator, the message form.
-// Message text only ever goes through textContent: it is never parsed as HTML, never linkified.
-import { follow, send } from './feed.js';
+// The page: room from the URL hash, the live list, the connection indicator, who is here, the message form.
+// Message text and names only ever go through textContent: never parsed as HTML, never linkified.
+import { follow, send, watchHere } from './feed.js';
 
 const ROOM = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_SHOWN = 1000;    // older items leave the DOM so a page left open for days stays light
 const NEAR_BOTTOM = 48;    // px: within this the reader is "at the newest" and the list follows
 const STATES = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline, retrying' };
+const GROUP_MS = 5 * 60_000;  // one author's messages within this of each other show under one name
+const NAME_KEY = 'chat.name'; // the name, remembered in this browser
 
 const $ = id => document.getElementById(id);
 const list = $('messages');
@@ -14,8 +16,13 @@ const status = $('status');
 const field = $('message');
 const sendError = $('send-error');
 const roomInput = $('room-input');
+const nameInput = $('name-input');
+const here = $('here');
+const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
-let current = null;        // { room, controller }: the room followed now; abort() leaves it
+let current = null;        // { room, controller, mine }: the room followed now; abort() leaves it; mine: indexes sent here
+let myName = localStorage.getItem(NAME_KEY) ?? '';
 
 function roomFromHash() {
   const room = new URLSearchParams(location.hash.slice(1)).get('room');
@@ -26,7 +33,7 @@ function open(room) {
   if (current?.room === room) return;
   current?.controller.abort();
   const controller = new AbortController();
-  current = { room, controller };
+  current = { room, controller, mine: new Set() };
   list.replaceChildren();
   list.setAttribute('aria-busy', 'true');  // screen readers skip the history batch, then hear new ones
   jump.hidden = true;
@@ -34,6 +41,7 @@ function open(room) {
   $('room-title').textContent = `#${room}`;
   document.title = `#${room} · Chat`;
   setState('connecting');
+  showHere({ count: 0, names: [] });
   // A callback that comes after leaving the room must not touch the next room's list.
   const live = fn => (...args) => { if (!controller.signal.aborted) fn(...args); };
   follow(room, {
@@ -42,6 +50,12 @@ function open(room) {
     state: live(setState),
     reset: live(() => list.replaceChildren()),
   }, controller.signal);
+  watchHere(room, live(showHere), controller.signal);
+}
+
+function showHere({ count, names }) {
+  here.textContent = count === 1 ? '1 here' : `${count} here`;
+  if (names.length) here.textContent += `: ${names.join(', ')}`;
 }
 
 function setState(state) {
@@ -53,13 +67,10 @@ const atBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < 
 
 function show(messages) {
   const stick = atBottom() || list.childElementCount === 0;
-  const items = messages.map(({ index, text }) => {
-    const item = document.createElement('li');
-    item.dataset.index = index;
-    const body = document.createElement('span');
-    body.className = 'text';
-    body.textContent = text;
-    item.append(body);
+  let previous = list.lastElementChild;
+  const items = messages.map(message => {
+    const item = render(message, previous);
+    previous = item;
     return item;
   });
   list.append(...items);
@@ -67,6 +78,45 @@ function show(messages) {
   // Follow the newest only if the reader was already there: never yank someone reading history.
   if (stick) list.scrollTop = list.scrollHeight;
   else jump.hidden = false;
+}
+
+/** One message: who (unless the one before is theirs and recent), when (local time), the text. A message sent
+ *  from this tab is marked as mine. */
+function render({ index, text, author, time }, previous) {
+  const item = document.createElement('li');
+  item.dataset.index = index;
+  item.dataset.author = author ?? '';
+  if (time) item.dataset.time = time;
+  if (current.mine.has(index)) item.classList.add('mine');
+  const sameAuthor = previous && previous.dataset.author === item.dataset.author
+    && (!time || !previous.dataset.time || Date.parse(time) - Date.parse(previous.dataset.time) < GROUP_MS);
+  if (sameAuthor) item.classList.add('continued');
+  else {
+    const who = document.createElement('span');
+    who.className = 'author';
+    who.textContent = author ?? 'anonymous';
+    if (!author) who.classList.add('anonymous');
+    item.append(who);
+  }
+  if (time) {
+    const when = document.createElement('time');
+    when.dateTime = time;
+    when.textContent = clock.format(new Date(time));
+    when.title = day.format(new Date(time));
+    item.append(when);
+  }
+  const body = document.createElement('span');
+  body.className = 'text';
+  body.textContent = text;
+  item.append(body);
+  return item;
+}
+
+/** A message this tab sent: marked when shown, or now if the list already shows it. */
+function markMine(room, index) {
+  if (current.room !== room) return;
+  current.mine.add(index);
+  list.querySelector(`li[data-index="${index}"]`)?.classList.add('mine');
 }
 
 jump.addEventListener('click', () => {
@@ -91,7 +141,7 @@ $('send-form').addEventListener('submit', event => {
   field.value = '';          // cleared at once, as the seed client does; the list shows it when stored
   sendError.textContent = '';
   const { room } = current;
-  send(room, text).catch(error => {
+  send(room, text, myName).then(index => markMine(room, index)).catch(error => {
     sendError.textContent = `#${room}: ${error.message}`;
     if (current.room === room && !field.value) field.value = text;  // give the text back, not lost
   });
@@ -102,6 +152,17 @@ $('room-form').addEventListener('submit', event => {
   const room = roomInput.value.trim();
   if (ROOM.test(room)) location.hash = `room=${room}`;  // hashchange opens it; Back returns
 });
+
+// The name: asked for once (the field is empty and says so), remembered in localStorage, changeable at any time.
+nameInput.value = myName;
+$('name-form').addEventListener('submit', event => {
+  event.preventDefault();
+  myName = nameInput.value.trim();
+  if (myName) localStorage.setItem(NAME_KEY, myName); else localStorage.removeItem(NAME_KEY);
+  nameInput.value = myName;
+  field.focus();
+});
+if (!myName) nameInput.focus();
 
 window.addEventListener('hashchange', () => open(roomFromHash()));
 open(roomFromHash());

@@ -1,12 +1,19 @@
 // The transport: follows one room over HTTP long polling and posts to it. No DOM here.
 // Main path: GET /rooms/{room} for `next`, then the batch long poll /rooms/{room}/messages?from=N.
 // Fallback: the seed loop over .../get/N, for a server that only speaks the seed protocol.
+// Every request names this tab's client id (?client=), so the room counts the tab once among those here.
 
 const PAGE = 50;               // history shown on open, and the batch size of each poll
 const STATUS_MS = 10_000;      // a status answer is immediate; longer means the server is not there
 const POLL_MS = 65_000;        // the server answers 204 after its poll timeout (default 30 s); past this
                                // the connection is presumed dead (e.g. a proxy dropped it silently)
 const OFFLINE_AFTER = 5;       // failures in a row (about 8 s of backoff) before "reconnecting" becomes "offline"
+const HERE_MS = 3_000;         // how often the page asks who is here
+const HERE_FIRST_MS = 500;     // …and when first, after opening a room
+
+/** This tab's id: one per page load, so two tabs are two people here (and one reload is one). */
+export const clientId = randomKey();
+const withClient = url => `${url}${url.includes('?') ? '&' : '?'}client=${clientId}`;
 
 let batchMissing = false;      // learnt once per page: the server has no /messages route, use the seed loop
 
@@ -34,7 +41,7 @@ class HttpError extends Error {
 const base = room => (room === 'chat' ? '/chat' : `/rooms/${encodeURIComponent(room)}`);
 
 async function get(url, signal, ms) {
-  const response = await fetch(url, {
+  const response = await fetch(withClient(url), {
     signal: AbortSignal.any([signal, AbortSignal.timeout(ms)]),
     cache: 'no-store',
   });
@@ -43,7 +50,7 @@ async function get(url, signal, ms) {
 }
 
 /**
- * Follows `room` until `signal` aborts. Calls on.messages([{index, text}]) with each new batch in
+ * Follows `room` until `signal` aborts. Calls on.messages([{index, text, author, time}]) with each new batch in
  * order, every index exactly once; on.caughtUp() once the history there at opening is shown;
  * on.state('live' | 'reconnecting' | 'offline'); on.reset() if the server lost history we had
  * shown (e.g. an in-memory store restarted), before showing it afresh.
@@ -100,7 +107,7 @@ export async function follow(room, on, signal) {
     }
     if (response.status === 204) return;
     if (!response.ok) throw new HttpError(response);
-    deliver([{ index: next, text: await response.text() }]);
+    deliver([{ index: next, text: await response.text(), author: null, time: null }]);  // the seed has no metadata
   };
 
   while (!signal.aborted) {
@@ -116,17 +123,30 @@ export async function follow(room, on, signal) {
   }
 }
 
-/** Posts `text` to `room`. Retries lost requests with one Idempotency-Key, so a retry after a
- *  lost response is stored once. Not cancelled by leaving the room: a message typed is a message sent.
- *  Resolves to the index; rejects with a message fit for a person. */
-export async function send(room, text) {
+/** Calls on(here) with who is in `room` ({count, names}) now and every few seconds, until `signal` aborts.
+ *  Quiet about failures: the follow loop already says when the server is away. */
+export async function watchHere(room, on, signal) {
+  await sleep(HERE_FIRST_MS, signal);  // the follow loop's first poll is held by then, so this tab is counted
+  while (!signal.aborted) {
+    try {
+      const response = await get(`/rooms/${encodeURIComponent(room)}`, signal, STATUS_MS);
+      if (response.ok) on((await response.json()).here ?? { count: 0, names: [] });
+    } catch { /* the next round asks again */ }
+    await sleep(HERE_MS, signal);
+  }
+}
+
+/** Posts `text` to `room`, as `name` when one is given. Retries lost requests with one Idempotency-Key, so a
+ *  retry after a lost response is stored once. Not cancelled by leaving the room: a message typed is a message
+ *  sent. Resolves to the index; rejects with a message fit for a person. */
+export async function send(room, text, name = '') {
   const key = randomKey();
   const backoff = new Backoff(250, 4_000);
   for (let attempt = 1; ; attempt++) {
     try {
-      const response = await fetch(`${base(room)}/post`, {
+      const response = await fetch(withClient(`${base(room)}/post`), {
         method: 'POST',
-        body: new URLSearchParams({ message: text }),
+        body: new URLSearchParams(name ? { message: text, name } : { message: text }),
         headers: { 'Idempotency-Key': key },
         signal: AbortSignal.timeout(STATUS_MS),
       });
@@ -143,7 +163,7 @@ export async function send(room, text) {
 }
 
 async function problem(response) {
-  const reasons = { 400: 'The message is empty or malformed.', 413: 'The message is too long.' };
+  const reasons = { 400: 'The message or the name is empty or malformed.', 413: 'The message is too long.' };
   try {
     const body = await response.json();  // application/problem+json: detail, else title
     return body.detail || body.title || reasons[response.status] || `Not sent (${response.status}).`;
