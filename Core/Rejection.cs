@@ -39,6 +39,13 @@ public abstract record Rejection
     /// The Idempotency-Key header is not 1-200 visible ASCII characters.
     public sealed record BadIdempotencyKey : Rejection;
 
+    /// A protected room, and no valid token: none at all, or <paramref name="InvalidToken"/> (malformed, expired,
+    /// wrongly signed).
+    public sealed record Unauthenticated(string Detail, bool InvalidToken) : Rejection;
+
+    /// A valid token that does not cover the room or the act.
+    public sealed record Forbidden(string Detail) : Rejection;
+
     /// A protective limit is reached; try again after the given time.
     public sealed record TooMany(string What, TimeSpan RetryAfter, bool ServerWide) : Rejection;
 

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Chat.Host.Auth;
 using Chat.Host.Endpoints;
 using Chat.Host.Observability;
 using Chat.Host.Options;
@@ -32,6 +33,7 @@ public static class ChatApp
         builder.Services.AddOptions<ChatOptions>().Bind(builder.Configuration.GetSection(ChatOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<StoreOptions>().Bind(builder.Configuration.GetSection(StoreOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddClientAddress(builder.Configuration);
+        builder.Services.AddRoomAccess(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddMetrics();

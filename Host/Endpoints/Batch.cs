@@ -2,6 +2,7 @@ using System.Globalization;
 using Chat.Core;
 using Chat.Core.Room;
 using Chat.Core.Values;
+using Chat.Host.Auth;
 using Chat.Host.Options;
 using Chat.Host.Rooms;
 using Chat.Host.Storage;
@@ -29,14 +30,17 @@ public static class Batch
     public const int DefaultLimit = 100;
 
     public static Task HandleAsync(string room, string? from, string? limit, HttpContext http,
-        RoomDirectory rooms, Answer.Responder responder, IOptions<ChatOptions> options)
+        RoomDirectory rooms, Answer.Responder responder, IOptions<ChatOptions> options, Access access)
     {
         var first = from is null ? MessageIndex.Zero : Parameter("from", from, 0, long.MaxValue).Map(v => new MessageIndex(v));
         var most = limit is null ? DefaultLimit : Parameter("limit", limit, 1, options.Value.MaxBatch).Map(v => (int)v);
-        return Answer.RespondAsync(rooms.FindAsync(from name in RoomName.Parse(room)
-                                                   from start in first
-                                                   from count in most
-                                                   select (name, new Want(start, count))), http, rooms, responder);
+        var asked = from name in RoomName.Parse(room)
+                    from start in first
+                    from count in most
+                    select (name, new Want(start, count));
+        if (asked.IsRight && ((RoomName, Want))asked is var (protectedName, _) && access.IsProtected(protectedName))
+            return access.GuardAsync(http, protectedName, Act.Read, _ => Answer.RespondAsync(rooms.FindAsync(asked), http, rooms, responder));
+        return Answer.RespondAsync(rooms.FindAsync(asked), http, rooms, responder);
     }
 
     /// The messages as a JSON page.

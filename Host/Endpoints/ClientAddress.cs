@@ -14,8 +14,8 @@ public static class ClientAddress
         var section = configuration.GetSection(ProxyOptions.Section);
         services.AddOptions<ProxyOptions>().Bind(section).Configure(o =>
         {
-            o.KnownProxies = ProxyOptions.List(section, nameof(ProxyOptions.KnownProxies));
-            o.KnownNetworks = ProxyOptions.List(section, nameof(ProxyOptions.KnownNetworks));
+            o.KnownProxies = ConfigurationLists.Read(section, nameof(ProxyOptions.KnownProxies));
+            o.KnownNetworks = ConfigurationLists.Read(section, nameof(ProxyOptions.KnownNetworks));
         }).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ProxyOptions>>((forwarded, options) =>
         {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Chat.Core;
 using Chat.Core.Room;
 using Chat.Core.Values;
+using Chat.Host.Auth;
 using Chat.Host.Options;
 using Chat.Host.Rooms;
 using Chat.Host.Storage;
@@ -19,15 +20,30 @@ namespace Chat.Host.Endpoints;
 /// message (text, author, time) instead of the text.
 public static class Events
 {
-    public static async Task HandleAsync(string room, string? from, string? format, HttpContext http, RoomDirectory rooms, IMessageStore store, IOptions<ChatOptions> options)
+    /// In a protected room the token must allow reading; the stream ends at the token's expiry, with a comment that
+    /// says so, and its client reconnects with a fresh token (the `Last-Event-ID` resumes it where it was).
+    public static async Task HandleAsync(string room, string? from, string? format, HttpContext http, RoomDirectory rooms, IMessageStore store,
+        IOptions<ChatOptions> options, Access access)
     {
+        var name = RoomName.Parse(room);
+        DateTimeOffset? ends = null;
+        if (name.IsRight && access.IsProtected((RoomName)name))
+        {
+            var allowed = await access.CheckAsync(http, (RoomName)name, Act.Read);
+            if (allowed.IsLeft)
+            {
+                await Problems.For((Rejection)allowed).ExecuteAsync(http);
+                return;
+            }
+            ends = ((Grant)allowed).Expires;
+        }
         var lastEventId = http.Request.Headers["Last-Event-ID"].FirstOrDefault();
-        var asked = await rooms.FindAsync(from name in RoomName.Parse(room)
+        var asked = await rooms.FindAsync(from n in name
                                           from start in Start(lastEventId, @from)
                                           from json in Json(format)
-                                          select (name, (start, json)));
+                                          select (n, (start, json)));
         await asked.Match(
-            Right: ok => FollowAsync(ok.Room, ok.Asked.start.IfNone(() => ok.Room.State.Visible), ok.Asked.json, http, rooms, store, options.Value),
+            Right: ok => FollowAsync(ok.Room, ok.Asked.start.IfNone(() => ok.Room.State.Visible), ok.Asked.json, ends, http, rooms, store, options.Value),
             Left: rejection => Problems.For(rejection).ExecuteAsync(http));
     }
 
@@ -41,7 +57,7 @@ public static class Events
         : format == "json" ? true
         : new Rejection.BadParameter("format", "'format' is 'text' (the default: data is the message's text) or 'json'.");
 
-    private static async Task FollowAsync(RoomLoop room, MessageIndex next, bool json, HttpContext http, RoomDirectory rooms, IMessageStore store, ChatOptions options)
+    private static async Task FollowAsync(RoomLoop room, MessageIndex next, bool json, DateTimeOffset? ends, HttpContext http, RoomDirectory rooms, IMessageStore store, ChatOptions options)
     {
         if (next > room.State.Next)
         {
@@ -57,7 +73,7 @@ public static class Events
         var here = room.Presence.Enter(ClientKey.Of(http));
         try
         {
-            await StreamAsync(room, next, json, http, rooms, store, options);
+            await StreamAsync(room, next, json, ends, http, rooms, store, options);
         }
         finally
         {
@@ -65,7 +81,8 @@ public static class Events
         }
     }
 
-    private static async Task StreamAsync(RoomLoop room, MessageIndex next, bool json, HttpContext http, RoomDirectory rooms, IMessageStore store, ChatOptions options)
+    private static async Task StreamAsync(RoomLoop room, MessageIndex next, bool json, DateTimeOffset? ends, HttpContext http, RoomDirectory rooms,
+        IMessageStore store, ChatOptions options)
     {
         var response = http.Response;
         response.ContentType = "text/event-stream; charset=utf-8";
@@ -75,8 +92,14 @@ public static class Events
         var aborted = http.RequestAborted;
         while (!aborted.IsCancellationRequested && !rooms.Stopping)
         {
+            var left = ends - DateTimeOffset.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                await WriteAsync(response, ": the token has expired; reconnect with a fresh one\n\n");
+                return;
+            }
             using var quiet = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-            quiet.CancelAfter(options.KeepAlive); // a quiet room: give up this poll and send a keep-alive
+            quiet.CancelAfter(left < options.KeepAlive ? left.Value : options.KeepAlive); // a quiet room: give up this poll and send a keep-alive
             var outcome = await Poll.AskAsync(room, new Want(next, options.MaxBatch), http, rooms, quiet.Token, counted: true);
             var messages = outcome switch
             {

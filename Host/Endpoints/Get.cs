@@ -1,6 +1,7 @@
 using Chat.Core;
 using Chat.Core.Room;
 using Chat.Core.Values;
+using Chat.Host.Auth;
 using Chat.Host.Rooms;
 using Chat.Host.Storage;
 using LanguageExt;
@@ -10,8 +11,13 @@ namespace Chat.Host.Endpoints;
 /// Seed: `GET /get/N`. Parse, ask the room, and turn its outcome into the response (<see cref="Answer"/>).
 public static class Get
 {
-    public static Task HandleAsync(string? room, string n, HttpContext http, RoomDirectory rooms, Answer.Responder responder) =>
-        Answer.RespondAsync(rooms.FindAsync(Asked(room, n)), http, rooms, responder);
+    public static Task HandleAsync(string? room, string n, HttpContext http, RoomDirectory rooms, Answer.Responder responder, Access access)
+    {
+        var asked = Asked(room, n);
+        if (asked.IsRight && ((RoomName, Want))asked is var (name, _) && access.IsProtected(name))
+            return access.GuardAsync(http, name, Act.Read, _ => Answer.RespondAsync(rooms.FindAsync(asked), http, rooms, responder));
+        return Answer.RespondAsync(rooms.FindAsync(asked), http, rooms, responder);
+    }
 
     /// The room and the index, or why not (the room's fault first). Every poll runs this, so it takes the two
     /// parses apart with Either's own casts, not a query over them (a closure per step, about 0.5 kB a poll
@@ -24,6 +30,6 @@ public static class Get
         return index.IsLeft ? (Rejection)index : ((RoomName)name, Want.One((MessageIndex)index));
     }
 
-    /// Seed: the message at N as `text/plain`, exactly its bytes.
-    public static Answer.Responder Responder(IMessageStore store) => new(store, static (_, m) => Replies.Message(m));
+    /// Seed: the message at N as `text/plain`, exactly its bytes (cached by the reader alone in a protected room).
+    public static Answer.Responder Responder(IMessageStore store, Access access) => new(store, (room, m) => Replies.Message(m, access.IsProtected(room)));
 }

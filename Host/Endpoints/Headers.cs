@@ -9,6 +9,9 @@ public static class Headers
     /// A stored message never changes: a response that found it may be cached for a year and never revalidated.
     public const string Immutable = "public, max-age=31536000, immutable";
 
+    /// …but only by the reader's own cache, in a protected room.
+    public const string ImmutablePrivate = "private, max-age=31536000, immutable";
+
     /// Anything that depends on time (held answers, 204, 404 past the end, posts) must not be cached.
     public const string NoStore = "no-store";
 

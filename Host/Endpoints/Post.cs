@@ -1,5 +1,6 @@
 using Chat.Core.Room;
 using Chat.Core.Values;
+using Chat.Host.Auth;
 using Chat.Host.Observability;
 using Chat.Host.Options;
 using Chat.Host.Rooms;
@@ -12,17 +13,26 @@ namespace Chat.Host.Endpoints;
 /// is stored, stamped with the time the host's clock gives as it arrives.
 public static class Post
 {
-    public static async Task<IResult> HandleAsync(string room, string prefix, HttpContext http, RoomDirectory rooms, IOptions<ChatOptions> options, TimeProvider clock, ILogger<RoomLoop> log)
+    /// In a protected room the token must allow posting (checked before the body is read), and its name is the author.
+    public static async Task<IResult> HandleAsync(string room, string prefix, HttpContext http, RoomDirectory rooms, IOptions<ChatOptions> options,
+        TimeProvider clock, Access access, ILogger<RoomLoop> log)
     {
         var max = options.Value.MaxMessageBytes;
         var name = RoomName.Parse(room);
+        Grant? grant = null;
+        if (name.IsRight && access.IsProtected((RoomName)name))
+        {
+            var allowed = await access.CheckAsync(http, (RoomName)name, Act.Post);
+            if (allowed.IsLeft) return Problems.For((Chat.Core.Rejection)allowed);
+            grant = (Grant)allowed;
+        }
         var key = IdempotencyKey.Parse(http.Request.Headers["Idempotency-Key"].FirstOrDefault());
         var form = await Form.ReadPostAsync(http.Request, max);   // the only I/O before the core
         var post = await rooms.FindAsync(from n in name
                                          from k in key
                                          from fields in form
                                          from text in MessageText.Parse(fields.Message, max)
-                                         from author in AuthorName.Parse(fields.Name)
+                                         from author in AuthorName.Parse(grant is null ? fields.Name : grant.Name)
                                          select (n, (new Message(text, author, Stamp(clock)), k)));
         return await post.MatchAsync(
             RightAsync: async ok =>

@@ -16,7 +16,7 @@ public static class Problems
         "No such message", "Bad parameter 'from'", "Bad parameter 'limit'", "Bad parameter 'Last-Event-ID'", "Bad parameter 'format'", "Bad room name", "Bad name",
         "Bad Idempotency-Key", "Too many rooms", "Too many held polls", "Too many held polls from this address",
         "Too many posts from this address", "Unavailable", "No such message yet", "Idempotency-Key reused", "Not stored",
-        "Method not allowed", "Bad Content-Length",
+        "Method not allowed", "Bad Content-Length", "Token needed", "Not allowed",
     ];
 
     public static IResult For(Rejection rejection) => rejection switch
@@ -31,6 +31,9 @@ public static class Problems
         Rejection.BadParameter r => Problem(400, $"Bad parameter '{r.Name}'", r.Detail),
         Rejection.BadRoom r => Problem(400, "Bad room name", $"'{Clip(r.Raw)}' is not a room name: use 1-64 of A-Z a-z 0-9 _ -."),
         Rejection.BadName r => Problem(400, "Bad name", r.Detail),
+        Rejection.Unauthenticated r => Problem(401, "Token needed", r.Detail, challenge: r.InvalidToken
+            ? $"Bearer error=\"invalid_token\", error_description=\"{r.Detail}\"" : "Bearer"),
+        Rejection.Forbidden r => Problem(403, "Not allowed", r.Detail),
         Rejection.BadIdempotencyKey => Problem(400, "Bad Idempotency-Key", "An Idempotency-Key is 1-200 visible ASCII characters."),
         Rejection.TooMany r => Problem(r.ServerWide ? 503 : 429, $"Too many {r.What}", $"Too many {r.What}; retry later.", r.RetryAfter),
         Rejection.Unavailable r => Problem(503, "Unavailable", $"{r.What} is unavailable; retry later.", r.RetryAfter),
@@ -53,18 +56,18 @@ public static class Problems
 
     public static IResult MethodNotAllowed(string allow) => Problem(405, "Method not allowed", $"Use {allow}.", allow: allow);
 
-    private static IResult Problem(int status, string title, string detail, TimeSpan? retryAfter = null, string? allow = null) =>
+    private static IResult Problem(int status, string title, string detail, TimeSpan? retryAfter = null, string? allow = null, string? challenge = null) =>
         new ProblemResult(new Microsoft.AspNetCore.Mvc.ProblemDetails
         {
             Type = $"https://httpstatuses.io/{status}",
             Title = title,
             Status = status,
             Detail = detail,
-        }, retryAfter, allow);
+        }, retryAfter, allow, challenge);
 
     private static string Clip(string raw) => raw.Length <= 40 ? raw : raw[..40] + "…";
 
-    private sealed class ProblemResult(Microsoft.AspNetCore.Mvc.ProblemDetails problem, TimeSpan? retryAfter, string? allow) : IResult
+    private sealed class ProblemResult(Microsoft.AspNetCore.Mvc.ProblemDetails problem, TimeSpan? retryAfter, string? allow, string? challenge) : IResult
     {
         public Task ExecuteAsync(HttpContext http)
         {
@@ -72,6 +75,7 @@ public static class Problems
             headers.CacheControl = "no-store";
             if (retryAfter is { } wait) headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             if (allow is not null) headers.Allow = allow;
+            if (challenge is not null) headers.WWWAuthenticate = challenge;
             Observability.Log.Rejected(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Chat.Rejections"),
                 http.Request.Method, http.Request.Path, http.Connection.RemoteIpAddress, problem.Status ?? 0, problem.Title ?? "");
             http.RequestServices.GetRequiredService<Observability.ChatMetrics>().Rejected(problem.Title ?? "");

@@ -10,8 +10,10 @@ namespace Chat.Host.Endpoints;
 /// the time to the last of 15,000 waiters by about 15% against `Results.Text` per waiter (PERFORMANCE.md).
 public static class Replies
 {
-    /// Seed: the message at N as `text/plain`, exactly its bytes.
-    public static IResult Message(Outcome.Messages m) => m.TextReply ??= new MessageResult(m.From, m.FirstUtf8, Cacheable: !m.WasHeld);
+    /// Seed: the message at N as `text/plain`, exactly its bytes. <paramref name="personal"/>: a protected room's, which
+    /// no shared cache may keep (another reader may not have the right to it).
+    public static IResult Message(Outcome.Messages m, bool personal = false) =>
+        m.TextReply ??= new MessageResult(m.From, m.FirstUtf8, Cacheable: !m.WasHeld, personal ? Headers.ImmutablePrivate : Headers.Immutable);
 
     /// Every way a poll can end without messages, the same for the seed poll and the batch.
     public static IResult WithoutMessages(Outcome outcome) => outcome switch
@@ -43,7 +45,7 @@ public static class Replies
         }
     }
 
-    private sealed record MessageResult(MessageIndex At, byte[] Utf8, bool Cacheable) : IResult
+    private sealed record MessageResult(MessageIndex At, byte[] Utf8, bool Cacheable, string Caching) : IResult
     {
         private string? _etag;
 
@@ -54,7 +56,7 @@ public static class Replies
             {
                 var etag = _etag ??= Headers.ETag(At, Utf8);
                 response.Headers.ETag = etag;
-                response.Headers.CacheControl = Headers.Immutable;
+                response.Headers.CacheControl = Caching;
                 if (Matches(http.Request.Headers.IfNoneMatch, etag))
                 {
                     response.StatusCode = StatusCodes.Status304NotModified;

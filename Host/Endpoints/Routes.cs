@@ -1,4 +1,5 @@
 using Chat.Core.Values;
+using Chat.Host.Auth;
 using Chat.Host.Options;
 using Chat.Host.Rooms;
 using Chat.Host.Storage;
@@ -16,9 +17,9 @@ public static class Routes
     /// The services every handler uses are singletons, taken here once: a handler parameter resolved from
     /// the request's services would open a service scope per request, kept alive by every held poll.
     /// The seed and batch polls' responders are made once too (a held poll carries its endpoint's).
-    private sealed record Services(RoomDirectory Rooms, IMessageStore Store, IOptions<ChatOptions> Options, TimeProvider Clock, IHereBoard Here, ILogger<RoomLoop> Log)
+    private sealed record Services(RoomDirectory Rooms, IMessageStore Store, IOptions<ChatOptions> Options, TimeProvider Clock, IHereBoard Here, Access Access, ILogger<RoomLoop> Log)
     {
-        public Answer.Responder GetResponder { get; } = Get.Responder(Store);
+        public Answer.Responder GetResponder { get; } = Get.Responder(Store, Access);
         public Answer.Responder BatchResponder { get; } = Batch.Responder(Store);
     }
 
@@ -33,12 +34,12 @@ public static class Routes
     {
         var sp = app.ServiceProvider;
         var s = new Services(sp.GetRequiredService<RoomDirectory>(), sp.GetRequiredService<IMessageStore>(),
-            sp.GetRequiredService<IOptions<ChatOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IHereBoard>(), sp.GetRequiredService<ILogger<RoomLoop>>());
+            sp.GetRequiredService<IOptions<ChatOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IHereBoard>(), sp.GetRequiredService<Access>(), sp.GetRequiredService<ILogger<RoomLoop>>());
         MapRoom(app.MapGroup("/chat").WithTags("Seed protocol (the room 'chat')").WithMetadata(OwnProblems.Instance), _ => RoomName.Default.Value, "/chat", s);
         MapRoom(app.MapGroup("/rooms/{room}").WithTags("Rooms").WithMetadata(OwnProblems.Instance), http => (string)http.Request.RouteValues["room"]!, null, s);
 
         var list = app.MapGroup("/rooms").WithTags("Rooms").WithMetadata(OwnProblems.Instance);
-        list.MapMethods("", Reads, (string? after, string? limit) => RoomList.HandleAsync(after, limit, s.Store, s.Options))
+        list.MapMethods("", Reads, (string? after, string? limit, HttpContext http) => RoomList.HandleAsync(after, limit, http, s.Store, s.Options, s.Access))
             .WithSummary("Rooms that have messages, by name, a page at a time")
             .Produces<RoomList.Listing>().ProducesProblem(400);
         Only(list, "", "GET, HEAD");
@@ -52,22 +53,22 @@ public static class Routes
         string Prefix(HttpContext http) => prefix ?? $"/rooms/{room(http)}";
 
         // (Delegate): a lambda of HttpContext alone would be taken as a RequestDelegate, its IResult dropped.
-        group.MapPost("/post", (Delegate)((HttpContext http) => Post.HandleAsync(room(http), Prefix(http), http, s.Rooms, s.Options, s.Clock, s.Log)))
+        group.MapPost("/post", (Delegate)((HttpContext http) => Post.HandleAsync(room(http), Prefix(http), http, s.Rooms, s.Options, s.Clock, s.Access, s.Log)))
             .WithSummary("Append a message (form field `message`, and `name`: the author's, optional); answered once it is stored")
             .RequireRateLimiting(PostRate.Policy)
             .Accepts<PostForm>("application/x-www-form-urlencoded", "multipart/form-data")
             .Produces<Replies.PostedBody>(201).ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503);
-        group.MapMethods("/get/{n}", Reads, (string n, HttpContext http) => Get.HandleAsync(room(http), n, http, s.Rooms, s.GetResponder))
+        group.MapMethods("/get/{n}", Reads, (string n, HttpContext http) => Get.HandleAsync(room(http), n, http, s.Rooms, s.GetResponder, s.Access))
             .WithSummary("Message N: at once if it exists, held until it is posted if N is the next index, 204 at the poll timeout")
             .Produces<string>(200, Text).Produces(204).Produces(304).ProducesProblem(400).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503);
         group.MapMethods("/messages", Reads, (string? from, string? limit, HttpContext http) =>
-                Batch.HandleAsync(room(http), from, limit, http, s.Rooms, s.BatchResponder, s.Options))
+                Batch.HandleAsync(room(http), from, limit, http, s.Rooms, s.BatchResponder, s.Options, s.Access))
             .WithSummary("Every message from `from` on, up to `limit`; long-polls at the end of the room")
             .Produces<Batch.Page>().Produces(204).ProducesProblem(400).ProducesProblem(404);
-        group.MapGet("/events", (string? from, string? format, HttpContext http) => Events.HandleAsync(room(http), from, format, http, s.Rooms, s.Store, s.Options))
+        group.MapGet("/events", (string? from, string? format, HttpContext http) => Events.HandleAsync(room(http), from, format, http, s.Rooms, s.Store, s.Options, s.Access))
             .WithSummary("Server-Sent Events: one event per message, id = index; resumes after Last-Event-ID or at `from`; `format=json` sends each message's JSON object")
             .Produces<string>(200, "text/event-stream").ProducesProblem(400).ProducesProblem(404);
-        group.MapMethods("", Reads, (Delegate)((HttpContext http) => Status.HandleAsync(room(http), s.Rooms, s.Here)))
+        group.MapMethods("", Reads, (Delegate)((HttpContext http) => Status.HandleAsync(room(http), http, s.Rooms, s.Here, s.Access)))
             .WithSummary("Where the room stands: its next index, how many polls it holds, and who is here (`here.count`, `here.names`)")
             .Produces<Status.RoomStatus>().ProducesProblem(400);
         Only(group, "/post", "POST");

@@ -1,4 +1,5 @@
 using Chat.Core.Values;
+using Chat.Host.Auth;
 using Chat.Host.Rooms;
 using LanguageExt;
 using static LanguageExt.Prelude;
@@ -12,9 +13,12 @@ public static class Status
 {
     public sealed record RoomStatus(string Room, long Next, int Held, Here Here);
 
-    public static async Task<IResult> HandleAsync(string room, RoomDirectory rooms, IHereBoard board)
+    public static async Task<IResult> HandleAsync(string room, HttpContext http, RoomDirectory rooms, IHereBoard board, Access access)
     {
-        var found = await rooms.FindAsync(RoomName.Parse(room).Map(name => (name, unit)));
+        var name = RoomName.Parse(room);
+        if (name.IsRight && access.IsProtected((RoomName)name) && await access.CheckAsync(http, (RoomName)name, Act.Read) is { IsLeft: true } refused)
+            return Problems.For((Chat.Core.Rejection)refused);
+        var found = await rooms.FindAsync(name.Map(n => (n, unit)));
         if (found.IsLeft) return Problems.For((Chat.Core.Rejection)found);
         var (loop, _) = ((RoomLoop Room, Unit Asked))found;
         var state = loop.State;

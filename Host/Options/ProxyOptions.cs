@@ -29,11 +29,4 @@ public sealed class ProxyOptions : IValidatableObject
             .Select(p => new ValidationResult($"{Section}:{nameof(KnownProxies)}: '{p}' is not an IP address", [nameof(KnownProxies)]))
             .Concat(KnownNetworks.Where(n => !IPNetwork.TryParse(n.Trim(), out _))
                 .Select(n => new ValidationResult($"{Section}:{nameof(KnownNetworks)}: '{n}' is not a network in CIDR notation (e.g. 10.0.0.0/8)", [nameof(KnownNetworks)])));
-
-    /// A list is bound from its children (`Proxy:KnownProxies:0=...`, JSON arrays), or from one comma-separated
-    /// value (`Proxy__KnownProxies=10.0.0.7,10.0.0.8`), which the binder alone would silently ignore.
-    public static string[] List(IConfiguration section, string name) =>
-        section.GetSection(name) is var list && list.GetChildren().Any()
-            ? [.. list.GetChildren().Select(c => c.Value ?? "")]
-            : list.Value?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
 }

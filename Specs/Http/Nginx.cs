@@ -6,7 +6,8 @@ using System.Text.RegularExpressions;
 namespace Chat.Specs.Http;
 
 /// A real nginx (Debian's package) in front of the nodes, running the product's own `deploy/nginx.conf` with only
-/// its ports filled in: the listener on a free 127.0.0.1 port, the upstream servers on the nodes' ports. One worker,
+/// its ports filled in: the listener on a free 127.0.0.1 port, the upstream servers on the nodes' ports (and its log in
+/// the spec's folder). One worker,
 /// its own folder for pid, logs and temp files; stopped by its pid.
 public sealed partial class Nginx : IAsyncDisposable
 {
@@ -29,7 +30,7 @@ public sealed partial class Nginx : IAsyncDisposable
         if (servers.Count != nodePorts.Count) throw new ArgumentException($"deploy/nginx.conf names {servers.Count} nodes, not {nodePorts.Count}");
         var next = 0;
         var site = Upstream().Replace(ShippedConfig, _ => $"server 127.0.0.1:{nodePorts[next++]}");
-        site = Listen().Replace(site, $"listen 127.0.0.1:{port};");
+        site = Listen().Replace(site, $"listen 127.0.0.1:{port};").Replace("/var/log/nginx/", folder.Path + "/");
         File.WriteAllText(folder.File("chat.conf"), site);
         File.WriteAllText(folder.File("nginx.conf"), $$"""
             worker_processes 1;

@@ -1,0 +1,109 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Chat.Core;
+using Chat.Core.Values;
+using Chat.Host.Options;
+using LanguageExt;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Chat.Host.Auth;
+
+public enum Act { Read, Post }
+
+/// What a valid token lets its holder do: the room patterns it may read and post to (its `chat` claim, an object
+/// `{ "read": [...], "post": [...] }`), the name it posts under (`name`, else `sub`), and when it ends (`exp`).
+public sealed record Grant(IReadOnlyList<string> Read, IReadOnlyList<string> Post, string? Name, DateTimeOffset? Expires)
+{
+    public bool Allows(Act act, RoomName room) => RoomPattern.AnyMatches(act == Act.Read ? Read : Post, room);
+
+    public static Grant Of(ClaimsPrincipal holder)
+    {
+        string[] read = [], post = [];
+        if (holder.FindFirst("chat")?.Value is { } chat)
+        {
+            try
+            {
+                using var claim = JsonDocument.Parse(chat);
+                if (claim.RootElement.ValueKind == JsonValueKind.Object)
+                    (read, post) = (Patterns(claim.RootElement, "read"), Patterns(claim.RootElement, "post"));
+            }
+            catch (JsonException) { } // not an object: the token grants nothing
+        }
+        var exp = holder.FindFirst("exp")?.Value is { } e && long.TryParse(e, out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds) : (DateTimeOffset?)null;
+        return new(read, post, holder.FindFirst("name")?.Value ?? holder.FindFirst("sub")?.Value, exp);
+    }
+
+    private static string[] Patterns(JsonElement claim, string act) =>
+        claim.TryGetProperty(act, out var list) && list.ValueKind == JsonValueKind.Array
+            ? [.. list.EnumerateArray().Where(p => p.ValueKind == JsonValueKind.String).Select(p => p.GetString()!)]
+            : [];
+}
+
+/// Who may read and post in a room. Rooms that match no `Auth:Protected` pattern are open and cost nothing here; in
+/// a protected room a request carries a signed token (ASP.NET Core's JWT bearer handler checks it: signature, expiry,
+/// issuer, audience; no I/O), and the token's grant must cover the room and the act. Checked when a request arrives:
+/// a poll held with a valid token is answered even if the token expires while it waits.
+public sealed class Access(IOptions<AuthOptions> options)
+{
+    private readonly AuthOptions _options = options.Value;
+
+    public bool IsProtected(RoomName room) => _options.Enabled && RoomPattern.AnyMatches(_options.Protected, room);
+
+    /// The grant, if the request's token covers <paramref name="act"/> in <paramref name="room"/>; else 401 (no token,
+    /// or one that is malformed, expired or wrongly signed) or 403 (a valid token that does not cover it).
+    public async Task<Either<Rejection, Grant>> CheckAsync(HttpContext http, RoomName room, Act act)
+    {
+        var token = await AuthenticateAsync(http);
+        if (token.IsLeft) return (Rejection)token;
+        var grant = (Grant)token;
+        return grant.Allows(act, room) ? grant
+            : new Rejection.Forbidden($"This token may not {(act == Act.Read ? "read" : "post to")} the room '{room}'.");
+    }
+
+    /// Runs <paramref name="next"/> if the request may <paramref name="act"/> in <paramref name="room"/> (a protected
+    /// room: the caller checked), else writes the refusal. Not async when the check completes at once (it does: no I/O).
+    public Task GuardAsync(HttpContext http, RoomName room, Act act, Func<Grant, Task> next)
+    {
+        var check = CheckAsync(http, room, act);
+        return check.IsCompletedSuccessfully ? Then(check.Result) : ThenAsync(check);
+
+        Task Then(Either<Rejection, Grant> checkd) => checkd.IsLeft ? Endpoints.Problems.For((Rejection)checkd).ExecuteAsync(http) : next((Grant)checkd);
+        async Task ThenAsync(Task<Either<Rejection, Grant>> checking) => await Then(await checking);
+    }
+
+    /// The request's token: none (a rejection saying so), invalid (another), or its grant.
+    public static async Task<Either<Rejection, Grant>> AuthenticateAsync(HttpContext http)
+    {
+        var result = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+        if (result.Succeeded) return Grant.Of(result.Principal);
+        return result.None
+            ? new Rejection.Unauthenticated("This room needs a bearer token (Authorization: Bearer, or access_token= on reads).", InvalidToken: false)
+            : new Rejection.Unauthenticated(Why(result.Failure), InvalidToken: true);
+    }
+
+    private static string Why(Exception? failure) => failure switch
+    {
+        SecurityTokenExpiredException => "The token has expired.",
+        SecurityTokenInvalidSignatureException or SecurityTokenSignatureKeyNotFoundException => "The token's signature is not valid.",
+        SecurityTokenInvalidIssuerException => "The token's issuer is not accepted.",
+        SecurityTokenInvalidAudienceException => "The token's audience is not accepted.",
+        _ => "The token is not valid.",
+    };
+
+    /// The rooms of <paramref name="rooms"/> the request may see: open ones, and protected ones its token may read.
+    public async Task<Either<Rejection, Func<RoomName, bool>>> VisibleAsync(HttpContext http)
+    {
+        if (!_options.Enabled) return (Func<RoomName, bool>)(_ => true);
+        Grant? grant = null;
+        if (http.Request.Headers.Authorization.Count > 0 || http.Request.Query.ContainsKey("access_token"))
+        {
+            var token = await AuthenticateAsync(http);
+            if (token.IsLeft) return (Rejection)token;
+            grant = (Grant)token;
+        }
+        return (Func<RoomName, bool>)(room => !IsProtected(room) || grant?.Allows(Act.Read, room) == true);
+    }
+}

@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+using System.Text;
+using Chat.Host.Options;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Chat.Host.Auth;
+
+/// ASP.NET Core's JWT bearer handler, set from the `Auth` section. No middleware runs it for every request: only a
+/// request for a protected room asks it (<see cref="Access"/>), so open rooms pay nothing.
+public static class Bearer
+{
+    public static IServiceCollection AddRoomAccess(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(AuthOptions.Section);
+        services.AddOptions<AuthOptions>().Bind(section)
+            .Configure(o => o.Protected = ConfigurationLists.Read(section, nameof(AuthOptions.Protected)))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Access>();
+        services.AddAuthentication().AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>>((bearer, auth) =>
+        {
+            var o = auth.Value;
+            bearer.MapInboundClaims = false; // `name`, `sub`, `chat` as the token says them
+            bearer.TokenValidationParameters = new TokenValidationParameters
+            {
+                IssuerSigningKey = Key(o),
+                ValidAlgorithms = o.SigningKey is not null ? [SecurityAlgorithms.HmacSha256] : [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256],
+                ValidateIssuer = o.Issuer is not null,
+                ValidIssuer = o.Issuer,
+                ValidateAudience = o.Audience is not null,
+                ValidAudience = o.Audience,
+                ValidateLifetime = true,
+                RequireExpirationTime = true,
+                ClockSkew = o.ClockSkew,
+            };
+            // EventSource cannot set headers: a read may carry its token as `access_token` (never written to a log).
+            bearer.Events = new JwtBearerEvents
+            {
+                OnMessageReceived = context =>
+                {
+                    var request = context.Request;
+                    if (context.Token is null && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+                        && request.Query["access_token"] is { Count: > 0 } token) context.Token = token[0];
+                    return Task.CompletedTask;
+                },
+            };
+        });
+        return services;
+    }
+
+    private static SecurityKey? Key(AuthOptions o)
+    {
+        if (o.SigningKey is not null) return new SymmetricSecurityKey(Encoding.UTF8.GetBytes(o.SigningKey));
+        if (o.PublicKeyPath is null) return null;
+        var pem = File.ReadAllText(o.PublicKeyPath);
+        try
+        {
+            var rsa = RSA.Create();
+            rsa.ImportFromPem(pem);
+            return new RsaSecurityKey(rsa);
+        }
+        catch (ArgumentException)
+        {
+            var ec = ECDsa.Create();
+            ec.ImportFromPem(pem);
+            return new ECDsaSecurityKey(ec);
+        }
+    }
+}
