@@ -23,9 +23,13 @@ public sealed partial class ChatPage : IAsyncDisposable
         };
         page.PageError += (_, error) => { lock (errors) errors.Add($"uncaught: {error}"); };
         page.RequestFailed += (_, _) => Interlocked.Increment(ref failedRequests);
+        page.Request += (_, _) => Interlocked.Increment(ref requests);
     }
 
-    int failedRequests;
+    int failedRequests, requests;
+
+    /// Requests the page has made so far.
+    public int Requests => Volatile.Read(ref requests);
 
     /// Requests that got no answer at all (refused, reset): how often the page tried while the server was away.
     public int FailedRequests => Volatile.Read(ref failedRequests);
@@ -45,7 +49,9 @@ public sealed partial class ChatPage : IAsyncDisposable
         await Page.Locator("#name-input").PressAsync("Enter");
     }
 
-    public static async Task<ChatPage> OpenAsync(IBrowser browser, HostProcess host, string room, int width = 1024, int height = 720)
+    /// Opens `/#room=` <paramref name="room"/> (which may carry more of the fragment, e.g. `team-a&token=...`), and waits
+    /// until the page is live unless <paramref name="waitLive"/> is false.
+    public static async Task<ChatPage> OpenAsync(IBrowser browser, HostProcess host, string room, int width = 1024, int height = 720, bool waitLive = true)
     {
         var context = await browser.NewContextAsync(new()
         {
@@ -55,7 +61,7 @@ public sealed partial class ChatPage : IAsyncDisposable
         context.SetDefaultTimeout(Wait);
         var page = new ChatPage(context, await context.NewPageAsync());
         await page.Page.GotoAsync($"/#room={room}");
-        await page.ShouldBeLiveAsync();
+        if (waitLive) await page.ShouldBeLiveAsync();
         return page;
     }
 

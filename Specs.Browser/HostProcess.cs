@@ -25,13 +25,16 @@ public sealed class HostProcess : IAsyncDisposable
         http = new HttpClient { BaseAddress = BaseAddress, Timeout = RequestLimit };
     }
 
+    string[] settings = [];
+
     public Uri BaseAddress { get; }
     public string DatabasePath { get; }
 
-    public static async Task<HostProcess> StartAsync()
+    /// With <paramref name="settings"/> after the defaults (e.g. `--Auth:Protected=team-*`), again at every restart.
+    public static async Task<HostProcess> StartAsync(params string[] settings)
     {
         var folder = Directory.CreateTempSubdirectory("chat-browser-specs-").FullName;
-        var host = new HostProcess(FreePort(), Path.Combine(folder, "chat.db"));
+        var host = new HostProcess(FreePort(), Path.Combine(folder, "chat.db")) { settings = settings };
         await host.StartAgainAsync();
         return host;
     }
@@ -49,7 +52,7 @@ public sealed class HostProcess : IAsyncDisposable
             RedirectStandardError = true,
         };
         // No post rate limit: specs set up history faster than a person types (60 posts in a row).
-        string[] args = [dll, "--urls", BaseAddress.ToString().TrimEnd('/'), $"--Store:Path={DatabasePath}", "--Chat:PostsPerSecond=0"];
+        string[] args = [dll, "--urls", BaseAddress.ToString().TrimEnd('/'), $"--Store:Path={DatabasePath}", "--Chat:PostsPerSecond=0", .. settings];
         foreach (var arg in args) start.ArgumentList.Add(arg);
         start.Environment["DOTNET_NOLOGO"] = "1";
         process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");

@@ -5,7 +5,7 @@ import { follow, send, watchHere } from './feed.js';
 const ROOM = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_SHOWN = 1000;    // older items leave the DOM so a page left open for days stays light
 const NEAR_BOTTOM = 48;    // px: within this the reader is "at the newest" and the list follows
-const STATES = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline, retrying' };
+const STATES = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline, retrying', denied: 'No access' };
 const GROUP_MS = 5 * 60_000;  // one author's messages within this of each other show under one name
 const NAME_KEY = 'chat.name'; // the name, remembered in this browser
 
@@ -18,22 +18,27 @@ const sendError = $('send-error');
 const roomInput = $('room-input');
 const nameInput = $('name-input');
 const here = $('here');
+const access = $('access');
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 let current = null;        // { room, controller, mine }: the room followed now; abort() leaves it; mine: indexes sent here
 let myName = localStorage.getItem(NAME_KEY) ?? '';
 
-function roomFromHash() {
-  const room = new URLSearchParams(location.hash.slice(1)).get('room');
-  return room && ROOM.test(room) ? room : 'chat';
+// The room and, for a protected one, its token: both in the fragment (#room=team-a&token=...), which never reaches a
+// server's log.
+function fromHash() {
+  const hash = new URLSearchParams(location.hash.slice(1));
+  const room = hash.get('room');
+  return { room: room && ROOM.test(room) ? room : 'chat', token: hash.get('token') ?? '' };
 }
 
-function open(room) {
-  if (current?.room === room) return;
+function open({ room, token }) {
+  if (current?.room === room && current.token === token) return;
   current?.controller.abort();
   const controller = new AbortController();
-  current = { room, controller, mine: new Set() };
+  current = { room, token, controller, mine: new Set() };
+  access.textContent = '';
   list.replaceChildren();
   list.setAttribute('aria-busy', 'true');  // screen readers skip the history batch, then hear new ones
   jump.hidden = true;
@@ -49,8 +54,9 @@ function open(room) {
     caughtUp: live(() => list.removeAttribute('aria-busy')),
     state: live(setState),
     reset: live(() => list.replaceChildren()),
-  }, controller.signal);
-  watchHere(room, live(showHere), controller.signal);
+    denied: live(message => { access.textContent = message; list.removeAttribute('aria-busy'); }),
+  }, controller.signal, token);
+  watchHere(room, live(showHere), controller.signal, token);
 }
 
 function showHere({ count, names }) {
@@ -140,8 +146,8 @@ $('send-form').addEventListener('submit', event => {
   if (!text.trim()) return;  // empty or blank: nothing to send
   field.value = '';          // cleared at once, as the seed client does; the list shows it when stored
   sendError.textContent = '';
-  const { room } = current;
-  send(room, text, myName).then(index => markMine(room, index)).catch(error => {
+  const { room, token } = current;
+  send(room, text, myName, token).then(index => markMine(room, index)).catch(error => {
     sendError.textContent = `#${room}: ${error.message}`;
     if (current.room === room && !field.value) field.value = text;  // give the text back, not lost
   });
@@ -150,7 +156,7 @@ $('send-form').addEventListener('submit', event => {
 $('room-form').addEventListener('submit', event => {
   event.preventDefault();
   const room = roomInput.value.trim();
-  if (ROOM.test(room)) location.hash = `room=${room}`;  // hashchange opens it; Back returns
+  if (ROOM.test(room)) location.hash = `room=${room}`;  // hashchange opens it (without a token); Back returns
 });
 
 // The name: asked for once (the field is empty and says so), remembered in localStorage, changeable at any time.
@@ -164,5 +170,5 @@ $('name-form').addEventListener('submit', event => {
 });
 if (!myName) nameInput.focus();
 
-window.addEventListener('hashchange', () => open(roomFromHash()));
-open(roomFromHash());
+window.addEventListener('hashchange', () => open(fromHash()));
+open(fromHash());

@@ -1,7 +1,8 @@
 // The transport: follows one room over HTTP long polling and posts to it. No DOM here.
 // Main path: GET /rooms/{room} for `next`, then the batch long poll /rooms/{room}/messages?from=N.
 // Fallback: the seed loop over .../get/N, for a server that only speaks the seed protocol.
-// Every request names this tab's client id (?client=), so the room counts the tab once among those here.
+// Every request names this tab's client id (?client=), so the room counts the tab once among those here, and, in a
+// protected room, carries the token (Authorization: Bearer).
 
 const PAGE = 50;               // history shown on open, and the batch size of each poll
 const STATUS_MS = 10_000;      // a status answer is immediate; longer means the server is not there
@@ -28,6 +29,23 @@ export class Backoff {
   reset() { this.failures = 0; }
 }
 
+/** The server refused the token (401) or what it allows (403): retrying with the same token cannot help. */
+export class AccessError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+  }
+}
+
+/** 401 and 403 as an AccessError that says, for a person, what is wrong. */
+async function refused(response, token) {
+  let detail = '';
+  try { detail = (await response.json()).detail ?? ''; } catch { /* not problem+json */ }
+  if (response.status === 403) return new AccessError(403, `Your token does not allow this room. ${detail}`.trim());
+  if (!token) return new AccessError(401, 'This room needs a token: open it with a link that carries one (#room=…&token=…).');
+  return new AccessError(401, /expired/i.test(detail) ? 'Your token has expired: ask for a new link.' : `Your token was refused. ${detail}`.trim());
+}
+
 class HttpError extends Error {
   constructor(response) {
     super(`HTTP ${response.status}`);
@@ -40,22 +58,27 @@ class HttpError extends Error {
 // The default room keeps the seed's own URLs, so the page also works against a seed-only server.
 const base = room => (room === 'chat' ? '/chat' : `/rooms/${encodeURIComponent(room)}`);
 
-async function get(url, signal, ms) {
+const authorization = token => (token ? { Authorization: `Bearer ${token}` } : {});
+
+async function get(url, signal, ms, token) {
   const response = await fetch(withClient(url), {
     signal: AbortSignal.any([signal, AbortSignal.timeout(ms)]),
     cache: 'no-store',
+    headers: authorization(token),
   });
   if (response.status >= 500 || response.status === 429) throw new HttpError(response);
+  if (response.status === 401 || response.status === 403) throw await refused(response, token);
   return response;
 }
 
 /**
  * Follows `room` until `signal` aborts. Calls on.messages([{index, text, author, time}]) with each new batch in
  * order, every index exactly once; on.caughtUp() once the history there at opening is shown;
- * on.state('live' | 'reconnecting' | 'offline'); on.reset() if the server lost history we had
- * shown (e.g. an in-memory store restarted), before showing it afresh.
+ * on.state('live' | 'reconnecting' | 'offline' | 'denied'); on.reset() if the server lost history we had
+ * shown (e.g. an in-memory store restarted), before showing it afresh; on.denied(message) when the room's token is
+ * missing, refused or expired (then it stops: the same token would be refused again). `token`: for a protected room.
  */
-export async function follow(room, on, signal) {
+export async function follow(room, on, signal, token = '') {
   const backoff = new Backoff();
   let next = null;        // index of the next message to show; null until the first status answer
   let synced = false;     // false after any failure: confirm the server with a quick status first
@@ -74,7 +97,7 @@ export async function follow(room, on, signal) {
   };
 
   const sync = async () => {
-    const response = await get(`/rooms/${encodeURIComponent(room)}`, signal, STATUS_MS);
+    const response = await get(`/rooms/${encodeURIComponent(room)}`, signal, STATUS_MS, token);
     if (response.status === 404) {                                     // no status route: seed server
       batchMissing = true;
       if (next === null) { next = 0; on.caughtUp(); }
@@ -90,7 +113,7 @@ export async function follow(room, on, signal) {
 
   const pollBatch = async () => {
     const url = `/rooms/${encodeURIComponent(room)}/messages?from=${next}&limit=${PAGE}`;
-    const response = await get(url, signal, POLL_MS);
+    const response = await get(url, signal, POLL_MS, token);
     if (response.status === 404) { suspect404 = true; synced = false; return; }
     if (response.status === 204) return;                               // poll timeout: ask again
     if (!response.ok) throw new HttpError(response);
@@ -100,7 +123,7 @@ export async function follow(room, on, signal) {
   };
 
   const pollSeed = async () => {
-    const response = await get(`${base(room)}/get/${next}`, signal, POLL_MS);
+    const response = await get(`${base(room)}/get/${next}`, signal, POLL_MS, token);
     if (response.status === 404) {
       if (next === 0) throw new HttpError(response);                   // not even /get/0: wait, retry
       on.reset(); next = 0; return;                                    // past the end: history was lost
@@ -116,6 +139,7 @@ export async function follow(room, on, signal) {
       await (batchMissing ? pollSeed() : pollBatch());
     } catch (error) {
       if (signal.aborted) return;
+      if (error instanceof AccessError) { on.state('denied'); on.denied?.(error.message); return; }
       synced = false;
       on.state(backoff.failures >= OFFLINE_AFTER || !navigator.onLine ? 'offline' : 'reconnecting');
       await sleep(Math.max(backoff.next(), error.retryAfterMs ?? 0), signal);
@@ -125,21 +149,23 @@ export async function follow(room, on, signal) {
 
 /** Calls on(here) with who is in `room` ({count, names}) now and every few seconds, until `signal` aborts.
  *  Quiet about failures: the follow loop already says when the server is away. */
-export async function watchHere(room, on, signal) {
+export async function watchHere(room, on, signal, token = '') {
   await sleep(HERE_FIRST_MS, signal);  // the follow loop's first poll is held by then, so this tab is counted
   while (!signal.aborted) {
     try {
-      const response = await get(`/rooms/${encodeURIComponent(room)}`, signal, STATUS_MS);
+      const response = await get(`/rooms/${encodeURIComponent(room)}`, signal, STATUS_MS, token);
       if (response.ok) on((await response.json()).here ?? { count: 0, names: [] });
-    } catch { /* the next round asks again */ }
+    } catch (error) {
+      if (error instanceof AccessError) return;  // the follow loop says why; the same token will not do
+    }
     await sleep(HERE_MS, signal);
   }
 }
 
-/** Posts `text` to `room`, as `name` when one is given. Retries lost requests with one Idempotency-Key, so a
- *  retry after a lost response is stored once. Not cancelled by leaving the room: a message typed is a message
- *  sent. Resolves to the index; rejects with a message fit for a person. */
-export async function send(room, text, name = '') {
+/** Posts `text` to `room`, as `name` when one is given (a protected room takes the name from `token`). Retries lost
+ *  requests with one Idempotency-Key, so a retry after a lost response is stored once. Not cancelled by leaving the
+ *  room: a message typed is a message sent. Resolves to the index; rejects with a message fit for a person. */
+export async function send(room, text, name = '', token = '') {
   const key = randomKey();
   const backoff = new Backoff(250, 4_000);
   for (let attempt = 1; ; attempt++) {
@@ -147,10 +173,11 @@ export async function send(room, text, name = '') {
       const response = await fetch(withClient(`${base(room)}/post`), {
         method: 'POST',
         body: new URLSearchParams(name ? { message: text, name } : { message: text }),
-        headers: { 'Idempotency-Key': key },
+        headers: { 'Idempotency-Key': key, ...authorization(token) },
         signal: AbortSignal.timeout(STATUS_MS),
       });
       if (response.ok) return (await response.json()).index;
+      if (response.status === 401 || response.status === 403) throw await refused(response, token);
       if (response.status < 500 && response.status !== 429) throw new Error(await problem(response));
       if (attempt === 4) throw new Error('The server is busy: message not sent.');
       await sleep(Math.max(backoff.next(), new HttpError(response).retryAfterMs));

@@ -26,7 +26,7 @@ static const char *proto_name(const target_t *t) { return t->proto == PROTO_CHAT
 
 static int send_poll(fan_t *f, waiter_t *w)
 {
-    char req[512];
+    char req[1024];
     int len = build_get(f->t, req, sizeof req, w->index, w->lm, w->etag);
     resp_reset(&w->r);
     w->done = 0;
@@ -82,7 +82,7 @@ static int alive_count(const fan_t *f)
 /* One post, timed from just before it is written until each waiter has its whole response. */
 static int fan_round(fan_t *f, int round, int warmup, int settle_ms, samples_t *lat)
 {
-    char text[96], req[512];
+    char text[96], req[1024];
     int64_t now0 = now_ns();
     snprintf(text, sizeof text, "fanout-%d-%d-%lld", getpid(), round, (long long)(now0 % 1000000007));
     uint64_t want = fnv1a(text, strlen(text));

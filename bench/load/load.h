@@ -38,6 +38,7 @@ typedef struct {
     int post_port;               /* 0: posts go where every other connection goes */
     int npids, pids[4 * MAX_PORTS];   /* the servers' pids and their children (nginx: master + worker) */
     const char *label;
+    const char *header;          /* one more request header line (e.g. a bearer token), or NULL */
 } target_t;
 
 /* The same target with every connection going to one port (the posts' node: target_on(t, t->post_port)). */

@@ -27,6 +27,7 @@ static void usage(void)
         "  --post-port P          posts go to this node (default: round robin like every connection)\n"
         "  --pid PID[,PID...]     server pids (their children too): memory, CPU and idle checks\n"
         "  --label NAME           copied into every JSON line\n"
+        "  --header 'N: V'        one more header on every chat request (e.g. 'Authorization: Bearer T')\n"
         " fanout:     --waiters N (1000) --rounds R (5) --warmup W (1) --round-timeout S (30)\n"
         " throughput: --posters K (1) --followers M (100; 0: posters only) --rate R posts/s in all (0: flat out) --seconds T (10)\n"
         "             --rounds R (5): delivery percentiles also for each of R equal windows of the T seconds\n"
@@ -43,7 +44,7 @@ int main(int argc, char **argv)
     opts_t o = { .waiters = 1000, .rounds = 5, .warmup = 1, .connect_window = 256, .round_timeout_s = 30,
                  .settle_timeout_s = 60, .settle_ms = 1000, .posters = 1, .followers = 100, .seconds = 10 };
     static struct option opts[] = {
-        { "port", 1, 0, 'p' }, { "post-port", 1, 0, 'q' }, { "proto", 1, 0, 'P' }, { "pid", 1, 0, 'i' }, { "label", 1, 0, 'l' },
+        { "port", 1, 0, 'p' }, { "post-port", 1, 0, 'q' }, { "proto", 1, 0, 'P' }, { "pid", 1, 0, 'i' }, { "label", 1, 0, 'l' }, { "header", 1, 0, 'H' },
         { "waiters", 1, 0, 'n' }, { "rounds", 1, 0, 'r' }, { "warmup", 1, 0, 'w' }, { "round-timeout", 1, 0, 'T' },
         { "posters", 1, 0, 'k' }, { "followers", 1, 0, 'm' }, { "rate", 1, 0, 'R' }, { "seconds", 1, 0, 's' },
         { "settle-timeout", 1, 0, 'S' }, { "settle-ms", 1, 0, 'M' }, { "connect-window", 1, 0, 'c' }, { 0, 0, 0, 0 } };
@@ -56,6 +57,7 @@ int main(int argc, char **argv)
         case 'P': t.proto = !strcmp(optarg, "nchan") ? PROTO_NCHAN : !strcmp(optarg, "chat") ? PROTO_CHAT : -1; break;
         case 'i': npids = int_list(optarg, pids, MAX_PORTS); break;
         case 'l': t.label = optarg; break;
+        case 'H': t.header = optarg; break;
         case 'n': o.waiters = atoi(optarg); break;
         case 'r': o.rounds = atoi(optarg); break;
         case 'w': o.warmup = atoi(optarg); break;

@@ -128,7 +128,8 @@ int exchange(int fd, const char *req, size_t len, resp_t *r, int timeout_ms)
 int build_get(const target_t *t, char *buf, size_t cap, int64_t index, const char *lm, const char *etag)
 {
     if (t->proto == PROTO_CHAT)
-        return snprintf(buf, cap, "GET /chat/get/%lld HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", (long long)index, t->port);
+        return snprintf(buf, cap, "GET /chat/get/%lld HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s%s\r\n", (long long)index, t->port,
+                        t->header ? t->header : "", t->header ? "\r\n" : "");
     if (!lm || !*lm)    /* no validators: nchan_subscriber_first_message newest holds it for the next message */
         return snprintf(buf, cap, "GET /chat/get/ HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", t->port);
     return snprintf(buf, cap, "GET /chat/get/ HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nIf-Modified-Since: %s\r\n"
@@ -141,8 +142,8 @@ int build_post(const target_t *t, char *buf, size_t cap, const char *text)
     size_t n = strlen(text);
     if (t->proto == PROTO_CHAT)
         return snprintf(buf, cap, "POST /chat/post HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: "
-                        "application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n\r\nmessage=%s",
-                        t->port, n + 8, text);
+                        "application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n%s%s\r\nmessage=%s",
+                        t->port, n + 8, t->header ? t->header : "", t->header ? "\r\n" : "", text);
     return snprintf(buf, cap, "POST /chat/post HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: "
                     "text/plain; charset=utf-8\r\nContent-Length: %zu\r\n\r\n%s", t->port, n, text);
 }
@@ -151,7 +152,7 @@ int build_post(const target_t *t, char *buf, size_t cap, const char *text)
    which the server must treat as a hang-up). Exponential then binary search. */
 static int probe(const target_t *t, int *fd, int64_t n)
 {
-    char req[256]; resp_t r;
+    char req[1024]; resp_t r;
     int len = build_get(t, req, sizeof req, n, NULL, NULL);
     if (*fd < 0 && (*fd = connect_blocking(t)) < 0) return -1;
     int rc = exchange(*fd, req, (size_t)len, &r, 300);

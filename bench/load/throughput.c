@@ -35,7 +35,7 @@ typedef struct {
 
 static int poll_next(tp_t *p, tconn_t *c)
 {
-    char req[512];
+    char req[1024];
     int len = build_get(p->t, req, sizeof req, c->index, c->lm, c->etag);
     resp_reset(&c->r);
     return send_all(c->fd, req, (size_t)len);
@@ -43,7 +43,7 @@ static int poll_next(tp_t *p, tconn_t *c)
 
 static int post_one(tp_t *p, tconn_t *c, int poster, int64_t seq)
 {
-    char text[96], req[512];
+    char text[96], req[1024];
     snprintf(text, sizeof text, "m-%d-%lld-%lld", poster, (long long)seq, (long long)now_ns());
     int len = build_post(p->t, req, sizeof req, text);
     resp_reset(&c->r);
