@@ -79,6 +79,16 @@ public sealed partial class ChildHost : IAsyncDisposable
         return (process.ExitCode, (await stderr).Trim());
     }
 
+    /// The host refuses <paramref name="settings"/>: exit code 2 and one line on stderr that names <paramref name="name"/>.
+    public static async Task AssertStopsNamingAsync(string name, params string[] settings)
+    {
+        using var folder = new TempFolder("chat-config-");
+        var (code, stderr) = await FailToStartAsync(folder.File("chat.db"), settings);
+        Assert.Equal(2, code);
+        Assert.StartsWith("configuration:", stderr);
+        Assert.Contains(name, stderr);
+    }
+
     public HttpClient Client() => new() { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
 
     /// kill -9: no shutdown code runs.
