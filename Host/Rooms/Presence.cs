@@ -15,6 +15,7 @@ public sealed class Presence(TimeSpan grace, TimeSpan namesFor)
     private readonly ConcurrentDictionary<ClientKey, (AuthorName Name, long At)> _names = new();
     private readonly long _graceMs = (long)grace.TotalMilliseconds;
     private readonly long _namesForMs = (long)namesFor.TotalMilliseconds;
+    private int _enters;
 
     private static long Now => Environment.TickCount64;
 
@@ -36,6 +37,9 @@ public sealed class Presence(TimeSpan grace, TimeSpan namesFor)
     /// A poll or stream of <paramref name="client"/> begins; <see cref="Entry.Leave"/> ends it.
     public Entry Enter(ClientKey client)
     {
+        // Clients that left are forgotten when someone asks who is here, and every so often anyway: a room that is
+        // followed and never asked (a page makes a new client id per load) must not keep every client it ever had.
+        if ((Interlocked.Increment(ref _enters) & 4095) == 0) Snapshot();
         while (true)
         {
             var entry = _clients.GetOrAdd(client, static _ => new Entry());
@@ -75,6 +79,9 @@ public sealed class Presence(TimeSpan grace, TimeSpan namesFor)
     }
 
     public bool IsEmpty => _clients.IsEmpty;
+
+    /// Clients it keeps an entry for now (here, within the grace, or not yet forgotten).
+    public int Tracked => _clients.Count;
 }
 
 /// A follower: the id it gives itself, or else its address (as the trusted proxies forward it).

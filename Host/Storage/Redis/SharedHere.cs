@@ -34,6 +34,7 @@ public sealed class SharedHere(IConnectionMultiplexer redis, RoomDirectory rooms
                 var writes = new List<Task>();
                 foreach (var room in rooms.Loaded())
                 {
+                    if (room.Presence.IsEmpty) continue;
                     var (clients, names) = room.Presence.Snapshot();
                     if (clients.Count > 0)
                     {
