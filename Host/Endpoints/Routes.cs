@@ -57,20 +57,21 @@ public static class Routes
             .WithSummary("Append a message (form field `message`, and `name`: the author's, optional); answered once it is stored")
             .RequireRateLimiting(PostRate.Policy)
             .Accepts<PostForm>("application/x-www-form-urlencoded", "multipart/form-data")
-            .Produces<Replies.PostedBody>(201).ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503);
+            .Produces<Replies.PostedBody>(201).ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503).ProducesProblem(401).ProducesProblem(403);
         group.MapMethods("/get/{n}", Reads, (string n, HttpContext http) => Get.HandleAsync(room(http), n, http, s.Rooms, s.GetResponder, s.Access))
             .WithSummary("Message N: at once if it exists, held until it is posted if N is the next index, 204 at the poll timeout")
-            .Produces<string>(200, Text).Produces(204).Produces(304).ProducesProblem(400).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503);
+            .Produces<string>(200, Text).Produces(204).Produces(304).ProducesProblem(400).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503)
+            .ProducesProblem(401).ProducesProblem(403);
         group.MapMethods("/messages", Reads, (string? from, string? limit, HttpContext http) =>
                 Batch.HandleAsync(room(http), from, limit, http, s.Rooms, s.BatchResponder, s.Options, s.Access))
             .WithSummary("Every message from `from` on, up to `limit`; long-polls at the end of the room")
-            .Produces<Batch.Page>().Produces(204).ProducesProblem(400).ProducesProblem(404);
+            .Produces<Batch.Page>().Produces(204).ProducesProblem(400).ProducesProblem(404).ProducesProblem(401).ProducesProblem(403);
         group.MapGet("/events", (string? from, string? format, HttpContext http) => Events.HandleAsync(room(http), from, format, http, s.Rooms, s.Store, s.Options, s.Access))
             .WithSummary("Server-Sent Events: one event per message, id = index; resumes after Last-Event-ID or at `from`; `format=json` sends each message's JSON object")
-            .Produces<string>(200, "text/event-stream").ProducesProblem(400).ProducesProblem(404);
+            .Produces<string>(200, "text/event-stream").ProducesProblem(400).ProducesProblem(404).ProducesProblem(401).ProducesProblem(403);
         group.MapMethods("", Reads, (Delegate)((HttpContext http) => Status.HandleAsync(room(http), http, s.Rooms, s.Here, s.Access)))
             .WithSummary("Where the room stands: its next index, how many polls it holds, and who is here (`here.count`, `here.names`)")
-            .Produces<Status.RoomStatus>().ProducesProblem(400);
+            .Produces<Status.RoomStatus>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
         Only(group, "/post", "POST");
         Only(group, "/get/{n}", "GET, HEAD");
         Only(group, "/messages", "GET, HEAD");

@@ -16,11 +16,11 @@ public sealed class OpenApiSpecs
         [
             ("/chat/post", "post", ["201", "400", "413", "415", "422", "503"]),
             ("/chat/get/{n}", "get", ["200", "204", "400", "404"]),
-            ("/rooms/{room}/post", "post", ["201", "400", "413"]),
-            ("/rooms/{room}/get/{n}", "get", ["200", "204", "404"]),
-            ("/rooms/{room}/messages", "get", ["200", "204", "400", "404"]),
-            ("/rooms/{room}/events", "get", ["200", "400", "404"]),
-            ("/rooms/{room}", "get", ["200", "400"]),
+            ("/rooms/{room}/post", "post", ["201", "400", "401", "403", "413"]),
+            ("/rooms/{room}/get/{n}", "get", ["200", "204", "401", "403", "404"]),
+            ("/rooms/{room}/messages", "get", ["200", "204", "400", "401", "403", "404"]),
+            ("/rooms/{room}/events", "get", ["200", "400", "401", "403", "404"]),
+            ("/rooms/{room}", "get", ["200", "400", "401", "403"]),
             ("/rooms", "get", ["200", "400"]),
         ];
         foreach (var (path, method, statuses) in expected)
@@ -29,5 +29,15 @@ public sealed class OpenApiSpecs
             var responses = item.GetProperty(method).GetProperty("responses");
             foreach (var status in statuses) Assert.True(responses.TryGetProperty(status, out _), $"{method} {path} lacks {status}");
         }
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        (string Schema, string[] Properties)[] shapes =
+        [
+            ("Item", ["index", "text", "author", "time"]), ("RoomStatus", ["room", "next", "held", "here"]),
+            ("Here", ["count", "names"]), ("PostForm", ["message", "name"]),
+        ];
+        foreach (var (schema, properties) in shapes)
+            Assert.Equal(properties, schemas.GetProperty(schema).GetProperty("properties").EnumerateObject().Select(p => p.Name));
+        Assert.Contains(paths.GetProperty("/rooms/{room}/events").GetProperty("get").GetProperty("parameters").EnumerateArray(),
+            p => p.GetProperty("name").GetString() == "format");
     }
 }
