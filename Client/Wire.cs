@@ -1,0 +1,21 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Chat.Client;
+
+/// The service's JSON shapes that are not part of the public API (README, "The protocol").
+internal static class Wire
+{
+    public sealed record Posted(string Room, long Index);
+
+    public sealed record Page(string Room, long From, long Next, IReadOnlyList<ChatMessage> Messages);
+
+    public sealed record Problem(string? Title, string? Detail);
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(Wire.Posted))]
+[JsonSerializable(typeof(Wire.Page))]
+[JsonSerializable(typeof(Wire.Problem))]
+[JsonSerializable(typeof(RoomStatus))]
+internal sealed partial class WireJson : JsonSerializerContext;
