@@ -1,0 +1,11 @@
+using System.CommandLine;
+using Chat.Cli;
+
+// The command line: `chat post ROOM TEXT [--name NAME]`, `chat follow ROOM [--from N]`, `chat status ROOM`.
+var root = new RootCommand("Posts to, follows and asks about the rooms of a chat service.");
+root.Options.Add(Commands.Url);
+root.Options.Add(Commands.Token);
+root.Subcommands.Add(Commands.Post());
+root.Subcommands.Add(Commands.Follow());
+root.Subcommands.Add(Commands.Status());
+return await root.Parse(args).InvokeAsync();
