@@ -98,6 +98,7 @@ public static class ChatApp
             Following.Start(sharedLog, rooms, app.Logger, app.Services.GetRequiredService<IOptions<RedisOptions>>().Value.CatchUpEvery, app.Lifetime.ApplicationStopping);
         if (app.Services.GetRequiredService<IHereBoard>() is SharedHere shared) shared.Start(app.Lifetime.ApplicationStopping);
         app.Services.GetRequiredService<ChatMetrics>().ObserveRooms(() => rooms.Loaded().Select(r => (r.Name.Value, r.State.HeldCount)));
+        app.WithoutAuthenticationMiddleware(); // protected rooms check their tokens themselves (Bearer.cs)
         app.UseForwardedHeaders(); // first: every later piece sees the client's address (ClientAddress.cs)
         app.UseStrictContentLength();
         // Routing's own 404 and 415 (and the static files' 404) get a problem+json body; the chat's endpoints

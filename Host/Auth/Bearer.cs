@@ -8,7 +8,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace Chat.Host.Auth;
 
 /// ASP.NET Core's JWT bearer handler, set from the `Auth` section. No middleware runs it for every request: only a
-/// request for a protected room asks it (<see cref="Access"/>), so open rooms pay nothing.
+/// request for a protected room asks it (<see cref="Access"/>), so open rooms pay nothing. With no protected room
+/// nothing of authentication is registered at all.
 public static class Bearer
 {
     public static IServiceCollection AddRoomAccess(this IServiceCollection services, IConfiguration configuration)
@@ -18,6 +19,7 @@ public static class Bearer
             .Configure(o => o.Protected = ConfigurationLists.Read(section, nameof(AuthOptions.Protected)))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Access>();
+        if (ConfigurationLists.Read(section, nameof(AuthOptions.Protected)).Length == 0) return services;
         services.AddAuthentication().AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>>((bearer, auth) =>
         {
@@ -49,6 +51,10 @@ public static class Bearer
         });
         return services;
     }
+
+    /// WebApplication adds the authentication middleware to a pipeline whose services include authentication unless
+    /// told it is placed: it would open a service scope and run the bearer handler for every request, open rooms too.
+    public static void WithoutAuthenticationMiddleware(this IApplicationBuilder app) => app.Properties["__AuthenticationMiddlewareSet"] = true;
 
     private static SecurityKey? Key(AuthOptions o)
     {
