@@ -58,6 +58,27 @@ public sealed class TokenSettingsSpecs
         }
     }
 
+    /// Open rooms pay nothing for protected ones: the bearer handler runs for a protected room's requests alone. It
+    /// logs each token it cannot take; an open room's request with a bad token leaves no such line (WebApplication's
+    /// automatic authentication middleware, which ran it for every request, stays out of the pipeline).
+    [Fact]
+    public async Task An_open_rooms_requests_never_run_the_token_check()
+    {
+        using var folder = new TempFolder("chat-auth-open-");
+        await using var host = await ChildHost.StartAsync(folder.File("chat.db"), $"--Auth:SigningKey={Tokens.Key}", "--Auth:Protected=team-*",
+            "--Logging:LogLevel:Microsoft.AspNetCore.Authentication=Debug");
+        using var client = host.Client();
+        (await client.PostAsync("open", "/rooms/lobby/post")).Dispose();
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/rooms/lobby/get/0").With("open.room.garbage"))).StatusCode);
+        Assert.DoesNotContain("Bearer", host.Stdout);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/rooms/team-a/get/0").With("team.room.garbage"))).StatusCode);
+        var deadline = DateTime.UtcNow + Wire.Bound;
+        while (!host.Stdout.Contains("Bearer", StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Contains("Bearer", host.Stdout); // the handler's log is on, and the protected room ran it
+    }
+
     private static HttpRequestMessage Post(string room) =>
         new(HttpMethod.Post, $"/rooms/{room}/post") { Content = new FormUrlEncodedContent([new("message", "m")]) };
 }
