@@ -1,0 +1,231 @@
+namespace Chat.Specs.History;
+
+/// Judges a history against the model "each room is an append-only log". Pure: no I/O, no clock; each rule is a
+/// function of the history alone that names the operations breaking it.
+///
+/// The log of a room is what the reads saw (every entry of every get, batch and stream, whatever its outcome: a
+/// dropped stream still saw what it saw). The history must read every room from 0 to its end at least once (the
+/// harness's audit does, from every node, after the faults are healed): <see cref="EveryIndexRead"/> says so when
+/// it does not, since a post cannot be judged lost or stored twice from a log with holes in it.
+/// Every logical post has a text of its own; its attempts (retries with one Idempotency-Key, or after a refusal)
+/// share that text.
+public static class Checker
+{
+    public static IReadOnlyList<Violation> Check(IReadOnlyList<Op> history)
+    {
+        var log = RoomLog.Of(history);
+        var posts = LogicalPost.Of(history);
+        return
+        [
+            .. EveryIndexRead(log),
+            .. OneMessagePerIndex(log),
+            .. AcknowledgedOnceAtItsIndex(posts, log),
+            .. UnknownAtMostOnce(posts, log),
+            .. RefusedNever(posts, log),
+            .. NothingUnposted(posts, log),
+            .. FollowersInOrder(history),
+            .. RealTimeOrder(posts),
+            .. NextNeverGoesBack(history),
+        ];
+    }
+
+    /// Coverage: every index below the highest one read was read by someone.
+    public static IEnumerable<Violation> EveryIndexRead(RoomLog log)
+    {
+        foreach (var (room, entries) in log.Rooms)
+        {
+            var missing = Enumerable.Range(0, (int)(entries.Keys.Max() + 1)).Where(i => !entries.ContainsKey(i)).ToList();
+            if (missing.Count > 0)
+                yield return new("every index read", $"room {room}: indexes {Ranges(missing)} were never read, below {entries.Keys.Max()}", []);
+        }
+    }
+
+    /// Every read of index i of a room returns the same message: the same text, and the same author and time
+    /// wherever both reads show them; whoever reads it, from whichever node, before and after restarts.
+    public static IEnumerable<Violation> OneMessagePerIndex(RoomLog log)
+    {
+        foreach (var (room, entries) in log.Rooms)
+            foreach (var (index, seen) in entries)
+            {
+                var texts = seen.GroupBy(s => s.Entry.Text).ToList();
+                var metas = seen.Where(s => s.Entry.Meta).GroupBy(s => (s.Entry.Author, s.Entry.Time)).ToList();
+                if (texts.Count == 1 && metas.Count <= 1) continue;
+                var variants = texts.Count > 1 ? texts.Select(g => (Show: Show(g.First().Entry), Ops: g.Select(s => s.Op).ToList()))
+                    : metas.Select(g => (Show: Show(g.First().Entry), Ops: g.Select(s => s.Op).ToList()));
+                var listed = variants.ToList();
+                yield return new("one message per index",
+                    $"room {room} index {index} reads as " + string.Join(" but as ", listed.Select(v => $"{v.Show} ({v.Ops.Count} reads)")),
+                    [.. listed.SelectMany(v => v.Ops.Take(3))]);
+            }
+    }
+
+    /// An acknowledged post is in the log exactly once, at the index it was acknowledged with (every attempt
+    /// acknowledged says the same index), with its author.
+    public static IEnumerable<Violation> AcknowledgedOnceAtItsIndex(IReadOnlyList<LogicalPost> posts, RoomLog log)
+    {
+        foreach (var post in posts.Where(p => p.Acknowledged.Count > 0))
+        {
+            var ops = post.Attempts.Select(a => a.Id).ToList();
+            var acked = post.Acknowledged.Select(a => a.Index!.Value).Distinct().ToList();
+            if (acked.Count > 1) { yield return new("acknowledged once", $"room {post.Room} '{post.Text}' acknowledged at {string.Join(" and ", acked)}", ops); continue; }
+            var at = acked[0];
+            var found = log.IndexesOf(post.Room, post.Text);
+            if (found.Count == 0)
+                yield return new("acknowledged post in the log", $"room {post.Room} '{post.Text}' acknowledged at {at} is in no read{Holder(log, post.Room, at)}",
+                    [.. ops, .. log.At(post.Room, at).Select(s => s.Op).Take(3)]);
+            else if (!found.Contains(at))
+                yield return new("acknowledged post at its index", $"room {post.Room} '{post.Text}' acknowledged at {at} was read at {string.Join(", ", found)}{Holder(log, post.Room, at)}",
+                    [.. ops, .. found.SelectMany(i => log.At(post.Room, i)).Select(s => s.Op).Take(3), .. log.At(post.Room, at).Select(s => s.Op).Take(3)]);
+            else if (found.Count > 1)
+                yield return new("acknowledged post once", $"room {post.Room} '{post.Text}' acknowledged at {at} is also at {string.Join(", ", found.Where(i => i != at))}",
+                    [.. ops, .. found.Where(i => i != at).SelectMany(i => log.At(post.Room, i)).Select(s => s.Op).Take(3)]);
+            else if (log.At(post.Room, at).Where(s => s.Entry.Meta && s.Entry.Author != post.Author).ToList() is [var wrong, ..])
+                yield return new("acknowledged post's author", $"room {post.Room} '{post.Text}' by {post.Author ?? "(anonymous)"} reads as by {wrong.Entry.Author ?? "(anonymous)"}", [.. ops, wrong.Op]);
+        }
+    }
+
+    /// A post whose outcome nobody knows (no attempt acknowledged, at least one unanswered) is in the log at most once.
+    public static IEnumerable<Violation> UnknownAtMostOnce(IReadOnlyList<LogicalPost> posts, RoomLog log) =>
+        from post in posts
+        where post.Acknowledged.Count == 0 && post.Attempts.Any(a => a.Outcome == Outcome.Unknown)
+        let found = log.IndexesOf(post.Room, post.Text)
+        where found.Count > 1
+        select new Violation("unknown post at most once", $"room {post.Room} '{post.Text}' (outcome unknown) is at {string.Join(", ", found)}",
+            [.. post.Attempts.Select(a => a.Id), .. found.SelectMany(i => log.At(post.Room, i)).Select(s => s.Op).Take(4)]);
+
+    /// A post refused in every attempt is never in the log.
+    public static IEnumerable<Violation> RefusedNever(IReadOnlyList<LogicalPost> posts, RoomLog log) =>
+        from post in posts
+        where post.Attempts.All(a => a.Outcome == Outcome.Failed)
+        let found = log.IndexesOf(post.Room, post.Text)
+        where found.Count > 0
+        select new Violation("refused post never stored", $"room {post.Room} '{post.Text}' was refused ({string.Join(", ", post.Attempts.Select(a => a.Status?.ToString() ?? a.Detail))}) but is at {string.Join(", ", found)}",
+            [.. post.Attempts.Select(a => a.Id), .. found.SelectMany(i => log.At(post.Room, i)).Select(s => s.Op).Take(3)]);
+
+    /// The log holds nothing that no client posted (in that room).
+    public static IEnumerable<Violation> NothingUnposted(IReadOnlyList<LogicalPost> posts, RoomLog log)
+    {
+        var posted = posts.Select(p => (p.Room, p.Text)).ToHashSet();
+        foreach (var (room, entries) in log.Rooms)
+            foreach (var (index, seen) in entries)
+                foreach (var s in seen.DistinctBy(s => s.Entry.Text).Where(s => !posted.Contains((room, s.Entry.Text))))
+                    yield return new("nothing unposted", $"room {room} index {index} holds {Show(s.Entry)}, which no client posted", [s.Op]);
+    }
+
+    /// Every follower (a client's reads of one room, in the order it made them) sees the log in order: each read
+    /// starts where it asked, and each message comes right after the one before, with no gap and no repeat.
+    public static IEnumerable<Violation> FollowersInOrder(IReadOnlyList<Op> history)
+    {
+        foreach (var follower in history.Where(op => op.IsRead).GroupBy(op => (op.Client, op.Room)))
+        {
+            (long Index, long Op)? last = null;
+            foreach (var read in follower.OrderBy(op => op.Start))
+                foreach (var entry in read.Entries ?? [])
+                {
+                    var expected = last is { } l ? l.Index + 1 : read.From ?? entry.Index;
+                    if (entry.Index != expected)
+                    {
+                        var what = entry.Index > expected ? $"a gap: {expected} to {entry.Index - 1} skipped" : $"{entry.Index} again (a repeat, or out of order)";
+                        yield return new("follower in order", $"{follower.Key.Client} in room {follower.Key.Room}: {what}, after {(last is { } p ? p.Index.ToString() : "the start")}",
+                            last is { } prev ? [prev.Op, read.Id] : [read.Id]);
+                    }
+                    last = (entry.Index, read.Id);
+                }
+        }
+    }
+
+    /// Real-time order: a post acknowledged before another post was first sent has the lower index.
+    public static IEnumerable<Violation> RealTimeOrder(IReadOnlyList<LogicalPost> posts)
+    {
+        foreach (var room in posts.Where(p => p.Acknowledged.Count > 0).GroupBy(p => p.Room))
+        {
+            var byAck = room.OrderBy(p => p.AcknowledgedAt).ToList();
+            var k = 0;
+            LogicalPost? highest = null;
+            foreach (var b in room.OrderBy(p => p.SentAt))
+            {
+                for (; k < byAck.Count && byAck[k].AcknowledgedAt < b.SentAt; k++)
+                    if (highest is null || byAck[k].Index > highest.Index) highest = byAck[k];
+                if (highest is not null && highest.Index >= b.Index)
+                    yield return new("real-time order", $"room {room.Key}: '{highest.Text}' acknowledged at {highest.Index} before '{b.Text}' was sent, which got {b.Index}",
+                        [highest.Acknowledged[0].Id, b.Attempts[0].Id, b.Acknowledged[0].Id]);
+            }
+        }
+    }
+
+    /// A client never sees a room's `next` go back: not below a status it saw before, nor to or below an index it
+    /// knows is in the log (a post of its own acknowledged there, a message it read there).
+    public static IEnumerable<Violation> NextNeverGoesBack(IReadOnlyList<Op> history)
+    {
+        foreach (var client in history.Where(op => op.Outcome == Outcome.Ok || op.Kind == OpKind.Events).GroupBy(op => (op.Client, op.Room)))
+        {
+            (long Next, long Op)? floor = null;
+            foreach (var op in client.OrderBy(op => op.Start))
+            {
+                if (op.Kind == OpKind.Status && op.Next is { } next && floor is { } f && next < f.Next)
+                    yield return new("next never goes back", $"{client.Key.Client} in room {client.Key.Room} saw next {next} after it knew {f.Next}", [f.Op, op.Id]);
+                var known = op.Kind switch
+                {
+                    OpKind.Post => op.Index + 1,
+                    OpKind.Status or OpKind.Batch => op.Next,
+                    OpKind.Get or OpKind.Events => op.Entries is [.., var e] ? e.Index + 1 : null,
+                    _ => null,
+                };
+                if (known is { } n && (floor is not { } g || n > g.Next)) floor = (n, op.Id);
+            }
+        }
+    }
+
+    private static string Show(Entry e) => $"'{e.Text}'" + (e.Meta ? $" by {e.Author ?? "(anonymous)"} at {e.Time ?? "(no time)"}" : "");
+
+    private static string Holder(RoomLog log, string room, long at) =>
+        log.At(room, at) is [var s, ..] ? $" (index {at} holds {Show(s.Entry)})" : $" (index {at} was never read: the log is shorter)";
+
+    private static string Ranges(List<int> indexes) =>
+        string.Join(", ", indexes.Select((v, i) => (v, g: v - i)).GroupBy(x => x.g).Select(g => g.First().v == g.Last().v ? $"{g.First().v}" : $"{g.First().v}-{g.Last().v}").Take(10));
+}
+
+/// Each room's log as the reads saw it: index → every observation of it (the entry, and the operation that saw it).
+public sealed class RoomLog
+{
+    private readonly Dictionary<(string Room, string Text), SortedSet<long>> _byText = [];
+
+    public SortedDictionary<string, SortedDictionary<long, List<(Entry Entry, long Op)>>> Rooms { get; } = new(StringComparer.Ordinal);
+
+    public static RoomLog Of(IEnumerable<Op> history)
+    {
+        var log = new RoomLog();
+        foreach (var read in history.Where(op => op.IsRead))
+            foreach (var entry in read.Entries ?? [])
+            {
+                if (!log.Rooms.TryGetValue(read.Room, out var room)) log.Rooms[read.Room] = room = [];
+                if (!room.TryGetValue(entry.Index, out var seen)) room[entry.Index] = seen = [];
+                seen.Add((entry, read.Id));
+                if (!log._byText.TryGetValue((read.Room, entry.Text), out var at)) log._byText[(read.Room, entry.Text)] = at = [];
+                at.Add(entry.Index);
+            }
+        return log;
+    }
+
+    /// Every index at which some read saw this text.
+    public IReadOnlyList<long> IndexesOf(string room, string text) => _byText.TryGetValue((room, text), out var at) ? [.. at] : [];
+
+    public IReadOnlyList<(Entry Entry, long Op)> At(string room, long index) =>
+        Rooms.TryGetValue(room, out var r) && r.TryGetValue(index, out var seen) ? seen : [];
+}
+
+/// One message a client meant to post once: every attempt with its text in its room.
+public sealed record LogicalPost(string Room, string Text, string? Author, IReadOnlyList<Op> Attempts)
+{
+    public IReadOnlyList<Op> Acknowledged { get; } = [.. Attempts.Where(a => a.Outcome == Outcome.Ok && a.Index is not null)];
+
+    /// When it was first sent, and first acknowledged.
+    public long SentAt => Attempts.Min(a => a.Start);
+    public long AcknowledgedAt => Acknowledged.Min(a => a.End);
+    public long Index => Acknowledged[0].Index!.Value;
+
+    public static IReadOnlyList<LogicalPost> Of(IEnumerable<Op> history) =>
+        [.. history.Where(op => op.Kind == OpKind.Post && op.Text is not null)
+            .GroupBy(op => (op.Room, op.Text!))
+            .Select(g => new LogicalPost(g.Key.Room, g.Key.Item2, g.First().Author, [.. g.OrderBy(op => op.Start)]))];
+}
