@@ -69,6 +69,20 @@ public sealed class RedisServer : IAsyncDisposable
         await LaunchAsync();
     }
 
+    /// SIGSTOP: the server stops answering (its sockets stay open, its clients time out), until <see cref="Resume"/>.
+    public void Pause() => Signal(19);
+
+    /// SIGCONT: it answers again, beginning with what it was sent while stopped.
+    public void Resume() => Signal(18);
+
+    private void Signal(int signal)
+    {
+        if (SysKill(_process.Id, signal) != 0) throw new InvalidOperationException($"kill({signal}) failed");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int signal);
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

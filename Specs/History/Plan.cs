@@ -1,0 +1,97 @@
+using System.Globalization;
+
+namespace Chat.Specs.History;
+
+/// Everything a run does, drawn from its seed alone: each client's n-th operation (its room, node, key, author,
+/// limit, pause) and the nemesis's faults (when, which, where, how long). What the service answers changes only how
+/// far down its plan a client gets (and how many attempts a post takes); the plan itself is the same for the same
+/// seed, so a run is replayed by its seed. Draws use a hash of their own (FNV-1a), never string.GetHashCode,
+/// which .NET randomizes per process.
+public sealed class Plan(int seed, Topology topology, TimeSpan length)
+{
+    public int Seed { get; } = seed;
+    public Topology Topology { get; } = topology;
+    public TimeSpan Length { get; } = length;
+
+    public static readonly string[] Rooms = ["chat", "lobby"];
+
+    public int Nodes => Topology == Topology.Solo ? 1 : 3;
+
+    /// A generator for one decision: the same (seed, who, n) gives the same draws in every run.
+    public Random For(string who, long n) => new(unchecked((int)Fnv($"{Seed}/{who}/{n.ToString(CultureInfo.InvariantCulture)}")));
+
+    private static uint Fnv(string text)
+    {
+        var hash = 2166136261u;
+        foreach (var c in text) hash = unchecked((hash ^ c) * 16777619u);
+        return hash;
+    }
+
+    public sealed record PostPlan(string Room, string Text, string? Key, string? Author, int[] Nodes, TimeSpan Pause, bool StatusAfter);
+
+    /// A poster's n-th post: its text is its own (the checker tells posts apart by text); the node of each attempt.
+    public PostPlan Post(string client, long n)
+    {
+        var r = For(client, n);
+        var room = Rooms[r.Next(Rooms.Length)];
+        var key = r.Next(10) < 6 ? $"{client}-{n}" : null;
+        var author = r.Next(3) switch { 0 => null, 1 => $"Ann {client}", _ => $"Zoë {client} ✓" };
+        var text = r.Next(4) == 0 ? $"{client}-{n} « ünïcode » ✓" : $"{client}-{n}";
+        var nodes = Enumerable.Range(0, 8).Select(_ => r.Next(Nodes)).ToArray();
+        return new PostPlan(room, text, key, author, nodes, TimeSpan.FromMilliseconds(r.Next(0, 40)), StatusAfter: r.Next(4) == 0);
+    }
+
+    public sealed record ReadPlan(int Node, int Limit, int Events, TimeSpan For, TimeSpan Pause);
+
+    /// A follower's n-th read: which node it asks, a batch's limit, how long a stream connection is kept.
+    public ReadPlan Read(string client, long n)
+    {
+        var r = For(client, n);
+        return new ReadPlan(r.Next(Nodes), r.Next(1, 50), r.Next(5, 80), TimeSpan.FromMilliseconds(r.Next(500, 4000)), TimeSpan.FromMilliseconds(r.Next(0, 30)));
+    }
+
+    /// Which room a follower follows: the rooms in turn, by the follower's number (s0, s1, b0, ...).
+    public static string RoomOf(string follower) => Rooms[int.Parse(follower.TrimStart('s', 'b', 'e', 't'), CultureInfo.InvariantCulture) % Rooms.Length];
+
+    public enum FaultKind { Kill, Terminate, Unwritable, KillLinks, PauseRedis, RestartRedis }
+
+    public sealed record Fault(TimeSpan At, FaultKind Kind, int Node, TimeSpan For)
+    {
+        public override string ToString() => $"{At.TotalSeconds:F1}s {Kind}{(Kind is FaultKind.PauseRedis or FaultKind.RestartRedis ? "" : $" node {Node}")} for {For.TotalSeconds:F1}s";
+    }
+
+    /// The nemesis's schedule: a fault every few seconds from the topology's menu, the last one healed well before
+    /// the end of the load.
+    public IReadOnlyList<Fault> Faults()
+    {
+        var r = For("nemesis", 0);
+        FaultKind[] menu = Topology == Topology.Solo
+            ? [FaultKind.Kill, FaultKind.Terminate, FaultKind.Unwritable]
+            : [FaultKind.Kill, FaultKind.KillLinks, FaultKind.PauseRedis, FaultKind.RestartRedis];
+        var faults = new List<Fault>();
+        var at = TimeSpan.FromSeconds(1.5 + r.NextDouble() * 2);
+        while (true)
+        {
+            var kind = menu[r.Next(menu.Length)];
+            var length = kind switch
+            {
+                FaultKind.PauseRedis => TimeSpan.FromSeconds(2.5 + r.NextDouble() * 1.5), // longer than the nodes' Redis timeouts (2 s)
+                FaultKind.KillLinks => TimeSpan.Zero,
+                _ => TimeSpan.FromSeconds(0.2 + r.NextDouble() * 2.5),
+            };
+            if (at + length + TimeSpan.FromSeconds(3) > Length) break;
+            faults.Add(new Fault(at, kind, r.Next(Nodes), length));
+            at += length + TimeSpan.FromSeconds(1.5 + r.NextDouble() * 3); // a restart takes ~1.5 s more
+        }
+        return faults;
+    }
+
+    /// The plan's opening, to print and to compare: the faults and each client's first operations.
+    public string Describe(IEnumerable<string> posters, IEnumerable<string> followers, int first = 3) =>
+        $"seed {Seed}, {Topology}, {Length.TotalSeconds:F0} s\n  faults: {string.Join("; ", Faults())}\n" +
+        string.Join("\n", posters.Select(p => $"  {p}: " + string.Join("; ", Enumerable.Range(0, first).Select(n => Post(p, n)).Select(x =>
+            $"{x.Room} '{x.Text}'{(x.Key is null ? "" : " keyed")} on n{x.Nodes[0]}")))) + "\n" +
+        string.Join("\n", followers.Select(f => $"  {f} ({RoomOf(f)}): " + string.Join("; ", Enumerable.Range(0, first).Select(n => Read(f, n)).Select(x => $"n{x.Node}"))));
+}
+
+public enum Topology { Solo, Shared }
