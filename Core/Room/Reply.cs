@@ -20,6 +20,8 @@ public abstract record Reply
     /// The idempotency key was first used for a different message, stored at <see cref="At"/>.
     public sealed record KeyConflict(MessageIndex At) : Reply;
 
-    /// The store could not keep the post; the client may retry.
-    public sealed record StoreFailed : Reply;
+    /// The store could not keep the post; the client may retry. <paramref name="MaybeStored"/>: the store did not
+    /// answer (a shared log that timed out or dropped the link after the append was sent), so the post may be in it
+    /// all the same: only a retry with the same Idempotency-Key is safe, since it stores the post at most once.
+    public sealed record StoreFailed(bool MaybeStored = false) : Reply;
 }

@@ -65,7 +65,8 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
         catch (Exception error)
         {
             Observability.Log.SharedLogFailed(services.Log, error, room.Name.Value);
-            reply = new Reply.StoreFailed(); // never a 2xx for a message the log may not hold
+            // Never a 2xx for a message the log may not hold, and never "not stored" for one it may hold.
+            reply = new Reply.StoreFailed(MaybeStored: !SharedLog.FailedBeforeSending(error));
         }
         room.Send(new Command.Appended(e.Poster, reply));
     }

@@ -59,6 +59,7 @@ public static class Post
         Outcome.Replied { Reply: Reply.Posted p } => Replies.Posted(room, p.At, $"{prefix}/get/{p.At}"),
         Outcome.Replied { Reply: Reply.KeyConflict c } => Problems.KeyConflict(c),
         Outcome.Unavailable u => Problems.Unavailable(u.Why),
+        Outcome.Replied { Reply: Reply.StoreFailed { MaybeStored: true } } => Problems.OutcomeUnknown(),
         _ => Problems.StoreFailed(),
     };
 }

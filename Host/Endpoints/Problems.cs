@@ -14,7 +14,7 @@ public static class Problems
     [
         "Missing message", "Empty message", "Message too large", "Not a form", "Unreadable form", "Bad message index",
         "No such message", "Bad parameter 'from'", "Bad parameter 'limit'", "Bad parameter 'Last-Event-ID'", "Bad parameter 'format'", "Bad room name", "Bad name",
-        "Bad Idempotency-Key", "Too many rooms", "Too many held polls", "Too many held polls from this address",
+        "Bad Idempotency-Key", "Outcome unknown", "Too many rooms", "Too many held polls", "Too many held polls from this address",
         "Too many posts from this address", "Unavailable", "No such message yet", "Idempotency-Key reused", "Not stored",
         "Method not allowed", "Bad Content-Length", "Token needed", "Not allowed",
     ];
@@ -48,6 +48,11 @@ public static class Problems
         Problem(422, "Idempotency-Key reused", $"This key was first used for a different message, stored at index {r.At}.");
 
     public static IResult StoreFailed() => Problem(503, "Not stored", "The message could not be stored; retry.", TimeSpan.FromSeconds(1));
+
+    /// The shared log did not answer an append it was sent: the message may be stored. A retry with the same
+    /// Idempotency-Key answers its index if it is, and stores it if it is not.
+    public static IResult OutcomeUnknown() => Problem(503, "Outcome unknown",
+        "The message may or may not have been stored (the shared log did not answer); retry with the same Idempotency-Key.", TimeSpan.FromSeconds(1));
 
     public static IResult Unavailable(string why) => Problem(503, "Unavailable", why, TimeSpan.FromSeconds(1));
 

@@ -22,6 +22,7 @@ public static class Status
         if (found.IsLeft) return Problems.For((Chat.Core.Rejection)found);
         var (loop, _) = ((RoomLoop Room, Unit Asked))found;
         var state = loop.State;
-        return Replies.Json(new RoomStatus(loop.Name.Value, state.Visible.Value, state.HeldCount, await board.HereAsync(loop)));
+        if (await rooms.NextAsync(loop) is not { IsSome: true } next) return Problems.Unavailable("The room's shared log cannot be read; retry.");
+        return Replies.Json(new RoomStatus(loop.Name.Value, ((MessageIndex)next).Value, state.HeldCount, await board.HereAsync(loop)));
     }
 }

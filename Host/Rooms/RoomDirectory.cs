@@ -80,6 +80,25 @@ public sealed class RoomDirectory(IMessageStore store, StoreWriter writer, TimeP
     public Task CatchUpAsync(RoomLoop room) =>
         sharedLog is null ? Task.CompletedTask : Storage.Redis.Following.CatchUpAsync(room, sharedLog, room.State.Visible, log);
 
+    /// Where the room ends now, for its status: this node's count or, with a shared log, the log's when it is further
+    /// (an entry acknowledged by another node, or by this one, may not have been announced here yet: a client told
+    /// "stored at N" must never hear next N after it). None when the shared log cannot be asked.
+    public async Task<Option<MessageIndex>> NextAsync(RoomLoop room)
+    {
+        var visible = room.State.Visible;
+        if (sharedLog is null) return visible;
+        try
+        {
+            var logged = await sharedLog.CountAsync(room.Name).ConfigureAwait(false);
+            return logged > visible ? logged : visible;
+        }
+        catch (Exception e)
+        {
+            Log.SharedLogFailed(log, e, room.Name.Value);
+            return Option<MessageIndex>.None;
+        }
+    }
+
     /// The directory is full: every loaded room is asked to unload if it is idle (naming rooms, even ones that
     /// never get a message, must not lock new rooms out for good). At most once a second: a stream of new names
     /// must not turn into a stream of sweeps. The request that found it full gets 503 with Retry-After: 1.

@@ -10,8 +10,15 @@ public interface ISharedLog
     /// Appends a message; the answer is its index (or the index of the key's first use, or a conflict).
     Task<Reply> AppendAsync(RoomName room, Message message, Option<IdempotencyKey> key);
 
+    /// Whether <paramref name="error"/>, thrown by <see cref="AppendAsync"/>, came before the append was sent: then
+    /// nothing was stored. Otherwise the log may hold the entry (it ran the append, and its answer was lost).
+    bool FailedBeforeSending(Exception error);
+
     /// Up to <paramref name="limit"/> entries from <paramref name="from"/> on.
     Task<Seq<Message>> ReadAsync(RoomName room, MessageIndex from, int limit);
+
+    /// How many entries the room's log holds now (the next index it will give).
+    Task<MessageIndex> CountAsync(RoomName room);
 
     /// Every entry appended by any node, as it is appended: (room, index, message). Delivery may be late,
     /// repeated or out of order, and is lost while the link is down; rooms catch up with reads.

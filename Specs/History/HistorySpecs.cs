@@ -14,11 +14,12 @@ public sealed class HistoryCollection;
 [Collection("history")]
 public sealed class HistorySpecs(ITestOutputHelper output)
 {
+    // The default seeds plan every fault of their menu within 20 s (PlanSpecs checks it).
     [Fact]
-    public Task One_node_on_SQLite_through_kill_9_SIGTERM_and_an_unwritable_store() => RunAsync(Topology.Solo, defaultSeed: 18);
+    public Task One_node_on_SQLite_through_kill_9_SIGTERM_and_an_unwritable_store() => RunAsync(Topology.Solo, defaultSeed: 1);
 
     [Fact]
-    public Task Three_nodes_over_Redis_through_kill_9_dropped_links_a_stopped_and_a_restarted_Redis() => RunAsync(Topology.Shared, defaultSeed: 1818);
+    public Task Three_nodes_over_Redis_through_kill_9_dropped_links_a_stopped_and_a_restarted_Redis() => RunAsync(Topology.Shared, defaultSeed: 75);
 
     private async Task RunAsync(Topology topology, int defaultSeed)
     {
@@ -50,6 +51,18 @@ public sealed class PlanSpecs
         Assert.Equal(Describe(42), Describe(42));
         Assert.NotEqual(Describe(42), Describe(43));
         Assert.NotEmpty(new Plan(42, topology, TimeSpan.FromSeconds(60)).Faults());
+    }
+
+    [Theory]
+    [InlineData(Topology.Solo, 1)]
+    [InlineData(Topology.Shared, 75)]
+    public void The_default_seeds_plan_every_fault_in_a_short_run(Topology topology, int seed)
+    {
+        var kinds = new Plan(seed, topology, TimeSpan.FromSeconds(20)).Faults().Select(f => f.Kind).ToHashSet();
+        Plan.FaultKind[] menu = topology == Topology.Solo
+            ? [Plan.FaultKind.Kill, Plan.FaultKind.Terminate, Plan.FaultKind.Unwritable]
+            : [Plan.FaultKind.Kill, Plan.FaultKind.KillLinks, Plan.FaultKind.PauseRedis, Plan.FaultKind.RestartRedis];
+        Assert.All(menu, kind => Assert.Contains(kind, kinds));
     }
 }
 

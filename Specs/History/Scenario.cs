@@ -62,10 +62,10 @@ public static class Scenario
         string Outcomes(IEnumerable<Op> ops) => string.Join(", ", ops.GroupBy(op => op.Outcome).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}"));
         var reads = history.Where(op => op.IsRead && !op.Client.StartsWith("audit", StringComparison.Ordinal)).ToList();
         var faults = history.Where(op => op.Kind == OpKind.Fault).ToList();
-        var refused = posts.Where(p => p.Outcome == Outcome.Failed).GroupBy(p => p.Status?.ToString(CultureInfo.InvariantCulture) ?? p.Detail ?? "?")
-            .Select(g => $"{g.Count()} {g.Key}");
+        IEnumerable<string> Why(Outcome outcome) => posts.Where(p => p.Outcome == outcome)
+            .GroupBy(p => p.Status is { } s ? $"{s} {p.Detail}".Trim() : p.Detail?.Split(':')[0] ?? "?").Select(g => $"{g.Count()} {g.Key}");
         var rooms = history.Where(op => op.Client.StartsWith("audit-n0", StringComparison.Ordinal) && op.Kind == OpKind.Status).Select(op => $"{op.Room} {op.Next}");
-        return $"{history.Count} operations; posts: {posts.Count} attempts ({Outcomes(posts)}; refused: {string.Join(", ", refused)}) " +
+        return $"{history.Count} operations; posts: {posts.Count} attempts ({Outcomes(posts)}; refused: {string.Join(", ", Why(Outcome.Failed))}; unknown: {string.Join(", ", Why(Outcome.Unknown))}) " +
                $"for {logical.Count} messages ({logical.Count(p => p.Acknowledged.Count > 0)} acknowledged, {logical.Count(p => p.Attempts.Count > 1)} retried); " +
                $"reads: {string.Join(", ", reads.GroupBy(op => op.Kind).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()} ({Outcomes(g)})"))}, " +
                $"{reads.Sum(op => op.Entries?.Count ?? 0)} messages delivered; statuses: {history.Count(op => op.Kind == OpKind.Status)}; " +

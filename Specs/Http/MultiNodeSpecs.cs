@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Text.Json;
 
 namespace Chat.Specs.Http;
 
@@ -192,6 +193,53 @@ public sealed class MultiNodeSpecs
     }
 
     private static FormUrlEncodedContent Form(string message) => new([new("message", message)]);
+
+    /// A room's status says where the shared log ends, not where this node's announcements have got to: a client
+    /// told "stored at N" by any node must not hear `next` N afterwards (found by the history checker: a status
+    /// read right after an acknowledgement, from the same node, said next N, the announcement still on its way).
+    [Fact]
+    public async Task A_status_counts_what_the_log_holds_even_before_this_node_hears_of_it()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var folder = new TempFolder("chat-status-");
+        await using var node = await ChildHost.StartAsync(folder.File("node.db"), $"--Redis:Configuration={redis.Configuration}");
+        using var client = node.Client();
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/chat/post", Form("announced"))).StatusCode);
+        Assert.Equal(1, (await client.GetFromJsonAsync<Wire.RoomStatus>("/rooms/chat"))!.Next);
+
+        Assert.Equal("3", await redis.CliAsync("RPUSH", "chat:{chat}:log", "never announced", "nor this"));
+
+        Assert.Equal(3, (await client.GetFromJsonAsync<Wire.RoomStatus>("/rooms/chat"))!.Next);
+    }
+
+    /// Redis stopped (SIGSTOP) for longer than the node's timeout: the append was sent, so the node cannot say it
+    /// was not stored, and it is (Redis runs it when resumed). The answer is 503 "Outcome unknown", never "Not
+    /// stored"; a retry with the same key then answers the index the first attempt got, and the log holds it once.
+    /// Found by the history checker: a post answered "Not stored" was in the log, and its retry stored it again.
+    [Fact]
+    public async Task A_post_Redis_did_not_answer_is_an_unknown_outcome_and_its_keyed_retry_finds_it_stored_once()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var folder = new TempFolder("chat-stopped-");
+        await using var node = await ChildHost.StartAsync(folder.File("node.db"), $"--Redis:Configuration={redis.Configuration},asyncTimeout=1000,syncTimeout=1000");
+        using var client = node.Client();
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/chat/post", Form("before"))).StatusCode);
+        HttpRequestMessage Keyed() => new(HttpMethod.Post, "/chat/post") { Content = Form("while stopped"), Headers = { { "Idempotency-Key", "stopped-1" } } };
+
+        redis.Pause();
+        HttpResponseMessage unanswered;
+        try { unanswered = await client.SendAsync(Keyed()).WaitAsync(Wire.Bound); }
+        finally { redis.Resume(); }
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unanswered.StatusCode);
+        Assert.NotNull(unanswered.Headers.RetryAfter);
+        Assert.Equal("Outcome unknown", JsonDocument.Parse(await unanswered.Content.ReadAsStringAsync()).RootElement.GetProperty("title").GetString());
+
+        var deadline = DateTime.UtcNow + Wire.Bound;
+        HttpResponseMessage retried;
+        while ((retried = await client.SendAsync(Keyed()).WaitAsync(Wire.Bound)).StatusCode != HttpStatusCode.Created && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Equal("{\"room\":\"chat\",\"index\":1}", await retried.Content.ReadAsStringAsync());
+        Assert.Equal("2", await redis.CliAsync("LLEN", "chat:{chat}:log"));
+    }
 
     [Fact]
     public async Task Readiness_shows_the_redis_link()

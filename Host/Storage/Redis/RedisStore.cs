@@ -108,6 +108,18 @@ public sealed class RedisStore : IMessageStore, ISharedLog
     public async Task<Seq<Message>> ReadAsync(RoomName room, MessageIndex from, int limit) => limit <= 0 ? Seq<Message>() :
         toSeq((await _db.ListRangeAsync(Log(room), from.Value, from.Value + limit - 1)).Select(v => LogEntry.Decode((byte[])v!))).Strict();
 
+    /// Only a command the client never wrote to the socket (no link, under FailFast; still queued) is known not to
+    /// have run: a timeout or a dropped link after it was sent leaves the script's outcome unknown (a Redis stopped
+    /// with SIGSTOP runs it once it is resumed).
+    public bool FailedBeforeSending(Exception error) => error switch
+    {
+        RedisTimeoutException t => t.Commandstatus is CommandStatus.WaitingToBeSent or CommandStatus.WaitingInBacklog,
+        RedisConnectionException c => c.CommandStatus is CommandStatus.WaitingToBeSent or CommandStatus.WaitingInBacklog,
+        _ => false,
+    };
+
+    public async Task<MessageIndex> CountAsync(RoomName room) => new(await _db.ListLengthAsync(Log(room)).ConfigureAwait(false));
+
     public async Task<RoomState> RestoreAsync(RoomName room, RoomLimits limits)
     {
         var count = await _db.ListLengthAsync(Log(room)).ConfigureAwait(false);
