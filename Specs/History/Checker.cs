@@ -79,7 +79,7 @@ public static class Checker
             else if (found.Count > 1)
                 yield return new("acknowledged post once", $"room {post.Room} '{post.Text}' acknowledged at {at} is also at {string.Join(", ", found.Where(i => i != at))}",
                     [.. ops, .. found.Where(i => i != at).SelectMany(i => log.At(post.Room, i)).Select(s => s.Op).Take(3)]);
-            else if (log.At(post.Room, at).Where(s => s.Entry.Meta && s.Entry.Author != post.Author).ToList() is [var wrong, ..])
+            else if (log.At(post.Room, at).Where(s => s.Entry.Meta && s.Entry.Text == post.Text && s.Entry.Author != post.Author).ToList() is [var wrong, ..])
                 yield return new("acknowledged post's author", $"room {post.Room} '{post.Text}' by {post.Author ?? "(anonymous)"} reads as by {wrong.Entry.Author ?? "(anonymous)"}", [.. ops, wrong.Op]);
         }
     }

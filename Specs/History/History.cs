@@ -42,6 +42,13 @@ public sealed record Op
 
     public bool IsRead => Kind is OpKind.Get or OpKind.Batch or OpKind.Events;
 
+    /// A read's entries, the first and last few of a long one.
+    private static string Shown(IReadOnlyList<Entry> entries) =>
+        entries.Count <= 6 ? string.Join(", ", entries.Select(Show))
+        : $"{string.Join(", ", entries.Take(3).Select(Show))}, … ({entries.Count} in all) …, {string.Join(", ", entries.TakeLast(2).Select(Show))}";
+
+    private static string Show(Entry e) => $"{e.Index}:'{e.Text}'";
+
     /// One line for a report: what it was, where, when, and how it ended.
     public override string ToString()
     {
@@ -50,7 +57,7 @@ public sealed record Op
             OpKind.Post => $"post '{Text}'{(Key is null ? "" : $" key {Key}")}{(Author is null ? "" : $" by {Author}")}{(Index is { } i ? $" -> {i}" : "")}",
             OpKind.Status => $"status -> next {Next?.ToString() ?? "?"}",
             OpKind.Fault => $"fault {Detail}",
-            _ => $"{Kind.ToString().ToLowerInvariant()} from {From} -> [{string.Join(", ", (Entries ?? []).Select(e => $"{e.Index}:'{e.Text}'"))}]",
+            _ => $"{Kind.ToString().ToLowerInvariant()} from {From} -> [{Shown(Entries ?? [])}]",
         };
         return $"#{Id} {Client}@n{Node} {Room} {what} {Outcome.ToString().ToLowerInvariant()}{(Status is { } s ? $" {s}" : "")}" +
                $"{(Detail is not null && Kind != OpKind.Fault ? $" ({Detail})" : "")} [{Start / 1000.0:F1}..{End / 1000.0:F1} ms]";
