@@ -81,7 +81,10 @@ public static class Laws
             };
             if (received is var (from, seq))
                 for (var k = 0; k < seq.Count; k++)
+                {
+                    if (from.Value + k >= published.Count) return $"{effect} hands out {from.Value + k}, which was never published";
                     if (!seq[k].Equals(published[(int)from.Value + k])) return $"{effect} disagrees with what was published at {from.Value + k}";
+                }
         }
         return None;
     }
