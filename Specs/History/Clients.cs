@@ -261,7 +261,8 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
 
     // ---- the audit ----
 
-    /// After the run, with every fault healed: each node reads each room from 0 to its end, in pages.
+    /// After the run, with every fault healed: each node reads each room from 0 to its end, in pages. A node may
+    /// still be reconnecting to Redis: each read is tried again for a while (every attempt is in the history).
     public async Task AuditAsync()
     {
         using var http = Http();
@@ -269,17 +270,26 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
             foreach (var room in Plan.Rooms)
             {
                 var client = $"audit-n{node}";
-                var status = await StatusAsync(http, client, room, node);
-                recorder.Add(status);
-                if (status.Outcome != Outcome.Ok) throw new InvalidOperationException($"the audit could not read the status of {room} on node {node}: {status}");
+                var status = await UntilOkAsync(() => StatusAsync(http, client, room, node), $"the status of {room} on node {node}");
                 for (var from = 0L; from < status.Next;)
                 {
-                    var page = await BatchAsync(http, client, room, new Plan.ReadPlan(node, 1000, 0, TimeSpan.Zero, TimeSpan.Zero), from);
-                    recorder.Add(page);
-                    if (page.Outcome != Outcome.Ok || page.Entries is not [_, ..]) throw new InvalidOperationException($"the audit could not read {room} from {from} on node {node}: {page}");
-                    from = page.Entries[^1].Index + 1;
+                    var at = from;
+                    var page = await UntilOkAsync(() => BatchAsync(http, client, room, new Plan.ReadPlan(node, 1000, 0, TimeSpan.Zero, TimeSpan.Zero), at), $"{room} from {from} on node {node}");
+                    from = page.Entries![^1].Index + 1;
                 }
             }
+    }
+
+    private async Task<Op> UntilOkAsync(Func<Task<Op>> read, string what)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var op = await read();
+            recorder.Add(op);
+            if (op.Outcome == Outcome.Ok && (op.Kind != OpKind.Batch || op.Entries is [_, ..])) return op; // a page of a node still catching up may be empty
+            if (attempt == 60) throw new InvalidOperationException($"the audit could not read {what}: {op}");
+            await Task.Delay(500);
+        }
     }
 
     /// Several nodes: waits (bounded) until every node says the same `next` for every room, so that the audit
