@@ -49,10 +49,6 @@ public sealed record RoomState(
     /// How many exchanges are held, over every want.
     public int HeldCount => Waiters.Values.Sum(set => set.Count);
 
-    /// The message at <paramref name="at"/> if the window still has it.
-    public Option<Message> RecentAt(MessageIndex at) =>
-        at >= RecentStart && at < Visible ? Recent[(int)(at.Value - RecentStart.Value)] : Option<Message>.None;
-
     /// <paramref name="count"/> messages of the window from <paramref name="at"/> on (the caller checked they are in
     /// it). By index, not Skip and Take over the tree: every poll that reads a recent message runs this, and the
     /// enumerators cost ~0.8 kB a read against ~0.1 kB.
