@@ -12,13 +12,16 @@ namespace Chat.Specs.Properties;
 /// states a promise of the README or of the core's own comments that no law checked).
 public sealed class CoreLaws
 {
-    private static Property ForRuns(Func<Seq<Command>, Seq<Turn>, Property> law, bool finished = false) =>
+    private static Property ForRuns(Func<Seq<Command>, Seq<Turn>, Property> law, bool finished = false, RoomLimits? limits = null) =>
         Prop.ForAll(Scripts.Arb(), ops =>
         {
-            var commands = Scripts.Commands(ops);
-            if (finished) commands = Scripts.Finish(Scripts.Final(commands), commands);
-            return law(commands, Laws.Run(RoomState.Initial(Scripts.Limits), commands));
+            var commands = Scripts.Commands(ops, limits);
+            if (finished) commands = Scripts.Finish(Scripts.Final(commands, limits), commands);
+            return law(commands, Laws.Run(RoomState.Initial(limits ?? Scripts.Limits), commands));
         });
+
+    /// A window that its bytes limit before its count (the scripts' texts are 1-12 bytes): sums that reach it exactly.
+    private static readonly RoomLimits BytesFirst = new(WindowCount: 10, WindowBytes: 12, KeyCount: 2);
 
     /// The state before each turn (the state after the one before it).
     private static IEnumerable<(RoomState Before, Turn Turn)> WithBefore(Seq<Turn> run)
@@ -93,7 +96,12 @@ public sealed class CoreLaws
         }).Label("deliveries out of order"));
 
     [Property(MaxTest = 300)]
-    public Property The_window_is_the_latest_messages_as_many_as_its_limits_allow() => ForRuns((_, run) =>
+    public Property The_window_is_the_latest_messages_as_many_as_its_limits_allow() => ForRuns(WindowIsFull);
+
+    [Property(MaxTest = 300)]
+    public Property The_window_limited_by_its_bytes_keeps_every_message_that_fits() => ForRuns(WindowIsFull, limits: BytesFirst);
+
+    private static Property WindowIsFull(Seq<Command> _, Seq<Turn> run)
     {
         var published = new List<Message>();
         foreach (var turn in run)
@@ -108,7 +116,7 @@ public sealed class CoreLaws
             if (roomForOneMore) return false.Label($"window from {s.RecentStart} left out a message it had room for");
         }
         return true.ToProperty();
-    });
+    }
 
     [Property(MaxTest = 300)]
     public Property Remembered_keys_point_at_numbered_posts_within_their_limit() => ForRuns((_, run) =>

@@ -72,6 +72,21 @@ public sealed class LawSpecs
             "disagrees with what was published at 0");
     }
 
+    /// The second message of a batch: the law names its index (from + 1), not the batch's first.
+    [Fact]
+    public void Same_order_names_the_index_of_a_wrong_or_unpublished_message_inside_a_batch()
+    {
+        var batch = new Waiter(Reader, new Want(MessageIndex.Zero, 2));
+        var run = Run(new Command.Subscribe(batch), new Command.Post(M0, Poster, None), new Command.Post(M1, new WaiterId(4), None),
+            new Command.Stored(new MessageIndex(2)), new Command.Subscribe(new Waiter(new WaiterId(5), new Want(MessageIndex.Zero, 2))));
+        Holds(run);
+        Breaks(Laws.SameOrder, Plant(run, 3, es => es.Map(e => e is Effect.Deliver d ? d with { Messages = Seq(M0, Other) } : e)), "disagrees with what was published at 1");
+        var one = Run(new Command.Post(M0, Poster, None), new Command.Stored(new MessageIndex(1)), new Command.Subscribe(new Waiter(Reader, new Want(MessageIndex.Zero, 2))));
+        Holds(one);
+        Breaks(Laws.SameOrder, Plant(one, 2, es => es.Map(e => e is Effect.Answer { Reply: Reply.Messages } a ? a with { Reply = new Reply.Messages(MessageIndex.Zero, Seq(M0, M1)) } : e)),
+            "hands out 1, which was never published");
+    }
+
     [Fact]
     public void Once_catches_a_subscribe_with_no_outcome_or_two_and_a_waiter_leaving_twice_or_unheld()
     {
