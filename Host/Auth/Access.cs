@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Text.Json;
 using Chat.Core;
@@ -46,9 +47,14 @@ public sealed record Grant(IReadOnlyList<string> Read, IReadOnlyList<string> Pos
 /// a protected room a request carries a signed token (ASP.NET Core's JWT bearer handler checks it: signature, expiry,
 /// issuer, audience; no I/O), and the token's grant must cover the room and the act. Checked when a request arrives:
 /// a poll held with a valid token is answered even if the token expires while it waits.
-public sealed class Access(IOptions<AuthOptions> options)
+public sealed class Access(IOptions<AuthOptions> options, TimeProvider clock)
 {
     private readonly AuthOptions _options = options.Value;
+
+    /// Tokens already checked, by their text: a follower sends the same token with every poll, and the bearer
+    /// handler's check (signature, claims, a service scope) cost ~45 us a poll; a grant is kept until its `exp`.
+    private readonly ConcurrentDictionary<string, Grant> _checked = new(StringComparer.Ordinal);
+    private const int MostChecked = 10_000;
 
     public bool IsProtected(RoomName room) => _options.Enabled && RoomPattern.AnyMatches(_options.Protected, room);
 
@@ -56,7 +62,7 @@ public sealed class Access(IOptions<AuthOptions> options)
     /// or one that is malformed, expired or wrongly signed) or 403 (a valid token that does not cover it).
     public async Task<Either<Rejection, Grant>> CheckAsync(HttpContext http, RoomName room, Act act)
     {
-        var token = await AuthenticateAsync(http);
+        var token = Checked(http) is { } known ? known : await AuthenticateAsync(http);
         if (token.IsLeft) return (Rejection)token;
         var grant = (Grant)token;
         return grant.Allows(act, room) ? grant
@@ -74,10 +80,21 @@ public sealed class Access(IOptions<AuthOptions> options)
         async Task ThenAsync(Task<Either<Rejection, Grant>> checking) => await Then(await checking);
     }
 
-    /// The request's token: none (a rejection saying so), invalid (another), or its grant.
-    public static async Task<Either<Rejection, Grant>> AuthenticateAsync(HttpContext http)
+    /// The grant of a token checked before and not expired since, if the request carries one.
+    private Grant? Checked(HttpContext http) =>
+        Bearer.RawToken(http.Request) is { } raw && _checked.TryGetValue(raw, out var grant)
+        && grant.Expires + _options.ClockSkew > clock.GetUtcNow() ? grant : null;
+
+    /// The request's token: none (a rejection saying so), invalid (another), or its grant (then kept for its next use).
+    public async Task<Either<Rejection, Grant>> AuthenticateAsync(HttpContext http)
     {
         var result = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+        if (result.Succeeded && Grant.Of(result.Principal) is var valid && Bearer.RawToken(http.Request) is { } raw)
+        {
+            if (_checked.Count >= MostChecked) _checked.Clear(); // bounded: the busy tokens come back at their next poll
+            _checked[raw] = valid;
+            return valid;
+        }
         if (result.Succeeded) return Grant.Of(result.Principal);
         return result.None
             ? new Rejection.Unauthenticated("This room needs a bearer token (Authorization: Bearer, or access_token= on reads).", InvalidToken: false)
@@ -98,9 +115,9 @@ public sealed class Access(IOptions<AuthOptions> options)
     {
         if (!_options.Enabled) return (Func<RoomName, bool>)(_ => true);
         Grant? grant = null;
-        if (http.Request.Headers.Authorization.Count > 0 || http.Request.Query.ContainsKey("access_token"))
+        if (Bearer.RawToken(http.Request) is not null || http.Request.Headers.Authorization.Count > 0)
         {
-            var token = await AuthenticateAsync(http);
+            var token = Checked(http) is { } known ? known : await AuthenticateAsync(http);
             if (token.IsLeft) return (Rejection)token;
             grant = (Grant)token;
         }

@@ -42,14 +42,23 @@ public static class Bearer
             {
                 OnMessageReceived = context =>
                 {
-                    var request = context.Request;
-                    if (context.Token is null && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
-                        && request.Query["access_token"] is { Count: > 0 } token) context.Token = token[0];
+                    context.Token = RawToken(context.Request);
                     return Task.CompletedTask;
                 },
             };
         });
         return services;
+    }
+
+    /// The request's token: a read's `access_token`, else `Authorization: Bearer`'s (what the handler checks, and what
+    /// Access keeps a checked grant under).
+    public static string? RawToken(HttpRequest request)
+    {
+        if ((HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) && request.QueryString.HasValue
+            && request.Query["access_token"] is { Count: > 0 } query && query[0] is { Length: > 0 } fromQuery) return fromQuery;
+        var header = request.Headers.Authorization;
+        return header.Count > 0 && header[0] is { } value && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? value["Bearer ".Length..].Trim() : null;
     }
 
     /// WebApplication adds the authentication middleware to a pipeline whose services include authentication unless
