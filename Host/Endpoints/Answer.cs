@@ -1,6 +1,7 @@
 using Chat.Core;
 using Chat.Core.Room;
 using Chat.Core.Values;
+using Chat.Host.Auth;
 using Chat.Host.Rooms;
 using Chat.Host.Storage;
 using LanguageExt;
@@ -12,6 +13,16 @@ namespace Chat.Host.Endpoints;
 /// Every frame a held poll kept alive would cost memory times the number of polls held (15,000 in the benchmark).
 public static class Answer
 {
+    /// A parsed poll: a protected room's read is checked first (<see cref="Access.GuardAsync"/>); an open room's goes
+    /// straight on. The closure lives in <see cref="GuardedAsync"/> only: captured here, it would be made for every poll.
+    public static Task RespondAsync(Either<Rejection, (RoomName Name, Want Want)> asked, HttpContext http, RoomDirectory rooms, Responder responder, Access access) =>
+        asked.IsRight && access.IsProtected((((RoomName, Want))asked).Item1)
+            ? GuardedAsync(asked, http, rooms, responder, access)
+            : RespondAsync(rooms.FindAsync(asked), http, rooms, responder);
+
+    private static Task GuardedAsync(Either<Rejection, (RoomName Name, Want Want)> asked, HttpContext http, RoomDirectory rooms, Responder responder, Access access) =>
+        access.GuardAsync(http, (((RoomName, Want))asked).Item1, Act.Read, _ => RespondAsync(rooms.FindAsync(asked), http, rooms, responder));
+
     public static Task RespondAsync(ValueTask<Either<Rejection, (RoomLoop Room, Want Want)>> found, HttpContext http, RoomDirectory rooms, Responder responder) =>
         found.IsCompletedSuccessfully ? Respond(found.Result, http, rooms, responder) : RespondWhenFoundAsync(found, http, rooms, responder);
 

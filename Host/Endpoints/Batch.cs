@@ -34,13 +34,10 @@ public static class Batch
     {
         var first = from is null ? MessageIndex.Zero : Parameter("from", from, 0, long.MaxValue).Map(v => new MessageIndex(v));
         var most = limit is null ? DefaultLimit : Parameter("limit", limit, 1, options.Value.MaxBatch).Map(v => (int)v);
-        var asked = from name in RoomName.Parse(room)
-                    from start in first
-                    from count in most
-                    select (name, new Want(start, count));
-        if (asked.IsRight && ((RoomName, Want))asked is var (protectedName, _) && access.IsProtected(protectedName))
-            return access.GuardAsync(http, protectedName, Act.Read, _ => Answer.RespondAsync(rooms.FindAsync(asked), http, rooms, responder));
-        return Answer.RespondAsync(rooms.FindAsync(asked), http, rooms, responder);
+        return Answer.RespondAsync(from name in RoomName.Parse(room)
+                                   from start in first
+                                   from count in most
+                                   select (name, new Want(start, count)), http, rooms, responder, access);
     }
 
     /// The messages as a JSON page.

@@ -11,13 +11,8 @@ namespace Chat.Host.Endpoints;
 /// Seed: `GET /get/N`. Parse, ask the room, and turn its outcome into the response (<see cref="Answer"/>).
 public static class Get
 {
-    public static Task HandleAsync(string? room, string n, HttpContext http, RoomDirectory rooms, Answer.Responder responder, Access access)
-    {
-        var asked = Asked(room, n);
-        if (asked.IsRight && ((RoomName, Want))asked is var (name, _) && access.IsProtected(name))
-            return access.GuardAsync(http, name, Act.Read, _ => Answer.RespondAsync(rooms.FindAsync(asked), http, rooms, responder));
-        return Answer.RespondAsync(rooms.FindAsync(asked), http, rooms, responder);
-    }
+    public static Task HandleAsync(string? room, string n, HttpContext http, RoomDirectory rooms, Answer.Responder responder, Access access) =>
+        Answer.RespondAsync(Asked(room, n), http, rooms, responder, access);
 
     /// The room and the index, or why not (the room's fault first). Every poll runs this, so it takes the two
     /// parses apart with Either's own casts, not a query over them (a closure per step, about 0.5 kB a poll
