@@ -4,8 +4,9 @@ namespace Chat.Host.Rooms;
 /// posted with one recently.
 public sealed record Here(int Count, IReadOnlyList<string> Names)
 {
-    /// Clients counted once each; a name once even if two clients share it; names in order.
-    public static Here Of(IEnumerable<ClientKey> clients, IReadOnlyDictionary<ClientKey, string> names)
+    /// Clients counted once each; a name once even if two clients share it; names in order. (A client is a
+    /// <see cref="ClientKey"/> on one node, its text where several nodes share it.)
+    public static Here Of<TClient>(IEnumerable<TClient> clients, IReadOnlyDictionary<TClient, string> names) where TClient : notnull
     {
         var here = clients.ToHashSet();
         return new(here.Count, [.. here.Where(names.ContainsKey).Select(c => names[c]).Distinct().Order(StringComparer.Ordinal)]);

@@ -58,18 +58,18 @@ public sealed class SharedHere(IConnectionMultiplexer redis, RoomDirectory rooms
     public async Task<Here> HereAsync(RoomLoop room)
     {
         var (clients, names) = room.Presence.Snapshot();
-        var all = clients.ToDictionary(c => c.ToString(), c => c);
+        var all = clients.Select(c => c.ToString()).ToHashSet();
         var shown = names.ToDictionary(n => n.Key.ToString(), n => n.Value);
         try
         {
             var now = NowMs;
             var here = _db.SortedSetRangeByScoreAsync(HereKey(room.Name), now, double.PositiveInfinity, Exclude.Start);
             var named = _db.SortedSetRangeByScoreAsync(NamesKey(room.Name), now, double.PositiveInfinity, Exclude.Start);
-            foreach (var member in await here.ConfigureAwait(false)) all.TryAdd((string)member!, default);
+            foreach (var member in await here.ConfigureAwait(false)) all.Add((string)member!);
             foreach (var member in await named.ConfigureAwait(false))
                 if (((string)member!).Split('\t', 2) is [var client, var name]) shown.TryAdd(client, name);
         }
         catch (RedisException) { } // Redis away: this node's own count, rather than none
-        return new(all.Count, [.. all.Keys.Where(shown.ContainsKey).Select(k => shown[k]).Distinct().Order(StringComparer.Ordinal)]);
+        return Here.Of(all, shown);
     }
 }
