@@ -56,13 +56,16 @@ public sealed class Access(IOptions<AuthOptions> options, TimeProvider clock)
     private readonly ConcurrentDictionary<string, Grant> _checked = new(StringComparer.Ordinal);
     private const int MostChecked = 10_000;
 
+    /// When a token stops being taken: its `exp`, and the clock skew allowed past it (what the bearer handler allows).
+    public DateTimeOffset? EndsAt(Grant grant) => grant.Expires + _options.ClockSkew;
+
     public bool IsProtected(RoomName room) => _options.Enabled && RoomPattern.AnyMatches(_options.Protected, room);
 
     /// The grant, if the request's token covers <paramref name="act"/> in <paramref name="room"/>; else 401 (no token,
     /// or one that is malformed, expired or wrongly signed) or 403 (a valid token that does not cover it).
     public async Task<Either<Rejection, Grant>> CheckAsync(HttpContext http, RoomName room, Act act)
     {
-        var token = Checked(http) is { } known ? known : await AuthenticateAsync(http);
+        var token = await TokenAsync(http);
         if (token.IsLeft) return (Rejection)token;
         var grant = (Grant)token;
         return grant.Allows(act, room) ? grant
@@ -80,25 +83,22 @@ public sealed class Access(IOptions<AuthOptions> options, TimeProvider clock)
         async Task ThenAsync(Task<Either<Rejection, Grant>> checking) => await Then(await checking);
     }
 
-    /// The grant of a token checked before and not expired since, if the request carries one.
-    private Grant? Checked(HttpContext http) =>
-        Bearer.RawToken(http.Request) is { } raw && _checked.TryGetValue(raw, out var grant)
-        && grant.Expires + _options.ClockSkew > clock.GetUtcNow() ? grant : null;
-
-    /// The request's token: none (a rejection saying so), invalid (another), or its grant (then kept for its next use).
-    public async Task<Either<Rejection, Grant>> AuthenticateAsync(HttpContext http)
+    /// The request's token: none (a rejection saying so), invalid (another), or its grant: one checked before and not
+    /// expired since, else the bearer handler's answer (a grant is then kept for the token's next use).
+    private async Task<Either<Rejection, Grant>> TokenAsync(HttpContext http)
     {
+        var raw = Bearer.RawToken(http.Request);
+        if (raw is not null && _checked.TryGetValue(raw, out var known) && EndsAt(known) > clock.GetUtcNow()) return known;
         var result = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
-        if (result.Succeeded && Grant.Of(result.Principal) is var valid && Bearer.RawToken(http.Request) is { } raw)
-        {
-            if (_checked.Count >= MostChecked) _checked.Clear(); // bounded: the busy tokens come back at their next poll
-            _checked[raw] = valid;
-            return valid;
-        }
-        if (result.Succeeded) return Grant.Of(result.Principal);
-        return result.None
-            ? new Rejection.Unauthenticated("This room needs a bearer token (Authorization: Bearer, or access_token= on reads).", InvalidToken: false)
-            : new Rejection.Unauthenticated(Why(result.Failure), InvalidToken: true);
+        if (!result.Succeeded)
+            return result.None
+                ? new Rejection.Unauthenticated("This room needs a bearer token (Authorization: Bearer, or access_token= on reads).", InvalidToken: false)
+                : new Rejection.Unauthenticated(Why(result.Failure), InvalidToken: true);
+        var grant = Grant.Of(result.Principal);
+        if (raw is null) return grant;
+        if (_checked.Count >= MostChecked) _checked.Clear(); // bounded: the busy tokens come back at their next poll
+        _checked[raw] = grant;
+        return grant;
     }
 
     private static string Why(Exception? failure) => failure switch
@@ -117,7 +117,7 @@ public sealed class Access(IOptions<AuthOptions> options, TimeProvider clock)
         Grant? grant = null;
         if (Bearer.RawToken(http.Request) is not null || http.Request.Headers.Authorization.Count > 0)
         {
-            var token = Checked(http) is { } known ? known : await AuthenticateAsync(http);
+            var token = await TokenAsync(http);
             if (token.IsLeft) return (Rejection)token;
             grant = (Grant)token;
         }

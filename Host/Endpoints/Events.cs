@@ -35,7 +35,7 @@ public static class Events
                 await Problems.For((Rejection)allowed).ExecuteAsync(http);
                 return;
             }
-            ends = ((Grant)allowed).Expires;
+            ends = access.EndsAt((Grant)allowed); // a reconnect before it would be taken, and end again at once
         }
         var lastEventId = http.Request.Headers["Last-Event-ID"].FirstOrDefault();
         var asked = await rooms.FindAsync(from n in name
