@@ -5,6 +5,9 @@
 # for the durable load at 64 posters, with the ratios of each run (the servers of one run ran one after another).
 # Throughput loads give a whole-run row (medians of the runs' figures) and a row of medians over every run's rounds
 # (the tool's --rounds windows), like the fan-out's: on a shared machine, a stall lands in one round.
+# Every throughput load with followers also gives the server's CPU per 1,000 deliveries (its CPU ms in the run over
+# deliveries / 1,000). With chat-sqlite beside nchan or floor (bench/floor, the C floor), columns sqlite/nchan and
+# sqlite/floor, and under the table the targets of issue 19 whose servers ran, each met or not.
 # Usage: awk -v servers="chat-memory reference nchan" -v memload=15000 -f report.awk raw.jsonl
 function get(line, key,    m) {
     if (match(line, "\"" key "\":(\"[^\"]*\"|[^,}]*)")) {
@@ -61,6 +64,9 @@ function fmt(v) {
         add(load ": deliveries/s", s, get($0, "deliveries_per_s"))
         add(load ": post-to-delivery p50 ms, whole run", s, get($0, "p50_ms"))
         add(load ": post-to-delivery p99 ms, whole run", s, get($0, "p99_ms"))
+        # What a delivery costs the server (its CPU in the run, from /proc in 10 ms ticks); medians over runs.
+        if (get($0, "deliveries") > 0)
+            add(load ": server CPU ms per 1,000 deliveries", s, get($0, "server_cpu_ms") / (get($0, "deliveries") / 1000))
     } else if (mode == "throughput_round" && load !~ /warm-up/) {   # the same load's windows (load --rounds)
         add(load ": post-to-delivery p50 ms, median of rounds", s, get($0, "p50_ms"))
         add(load ": post-to-delivery p99 ms, median of rounds", s, get($0, "p99_ms"))
@@ -75,6 +81,10 @@ END {
     nx = 0
     if (has("chat-sqlite") && has("chat-sqlite-1tx")) { xnum[++nx] = "chat-sqlite"; xden[nx] = "chat-sqlite-1tx"; xname[nx] = "sqlite/1tx" }
     if (has("chat-sqlite") && has("chat-memory")) { xnum[++nx] = "chat-sqlite"; xden[nx] = "chat-memory"; xname[nx] = "sqlite/memory" }
+    nx4 = nx   # the columns issue 4's block below is about
+    # Issue 19 holds chat-sqlite against nginx + nchan and against the C floor.
+    if (has("chat-sqlite") && has("nchan")) { xnum[++nx] = "chat-sqlite"; xden[nx] = "nchan"; xname[nx] = "sqlite/nchan" }
+    if (has("chat-sqlite") && has("floor")) { xnum[++nx] = "chat-sqlite"; xden[nx] = "floor"; xname[nx] = "sqlite/floor" }
     fw = 48
     for (f = 1; f <= nfig; f++) if (length(order[f]) > fw) fw = length(order[f])
     line = sprintf("%-" fw "s", "figure (median)")
@@ -101,17 +111,17 @@ END {
     }
     # Issue 4's targets for durable posts at 64 posters, from the medians above; then the same ratios run by run.
     fig = "durable, 64 posters: posts/s"
-    if (nx && (fig SUBSEP "chat-sqlite") in count) {
+    if (nx4 && (fig SUBSEP "chat-sqlite") in count) {
         m = median(fig SUBSEP "chat-sqlite")
         print ""
         printf "durable posts at 64 posters (issue 4): chat-sqlite %s posts/s (target >= 20000: %s)", fmt(m), (m >= 20000 ? "met" : "missed")
-        for (x = 1; x <= nx; x++) {
+        for (x = 1; x <= nx4; x++) {
             r = median(fig SUBSEP xden[x])
             t = xden[x] == "chat-memory" ? 0.8 : 10
             if (r != "" && r > 0) printf ", %.2fx %s (target >= %sx: %s)", m / r, xden[x], t, (m / r >= t ? "met" : "missed")
         }
         print ""
-        for (x = 1; x <= nx; x++) {
+        for (x = 1; x <= nx4; x++) {
             line = sprintf("  %s at 64 posters, run by run:", xname[x])
             for (j = 1; j <= nruns; j++) {
                 a = ((fig SUBSEP xnum[x], runs[j]) in byrun) ? byrun[fig SUBSEP xnum[x], runs[j]] : ""
@@ -120,5 +130,38 @@ END {
             }
             print line
         }
+    }
+    issue19()
+}
+# One target: the ratio of two servers' medians of fig against a limit ("<=", "<" or ">="); nothing when either is
+# missing (that server or that load did not run).
+function target(what, fig, a, b, op, limit, note,    x, y, r, ok) {
+    x = median(fig SUBSEP a); y = median(fig SUBSEP b)
+    if (x == "" || y == "" || y == 0) return
+    r = x / y
+    ok = op == "<=" ? r <= limit : op == "<" ? r < limit : r >= limit
+    if (!t19++) { print ""; print "targets of issue 19 (ratios of the medians above):" }
+    printf "  %-60s %.2fx (%s %s, %s %s; target %s %sx) %s%s\n", what, r, a, fmt(x), b, fmt(y), op, limit, note, ok ? "met" : "NOT MET"
+}
+function issue19(    paced, n, at, fig, m) {
+    if (!has("chat-sqlite")) return
+    paced = "paced 500 posts/s to 100 followers"
+    target("paced delivery p50 (median of rounds), chat-sqlite / nchan", paced ": post-to-delivery p50 ms, median of rounds", "chat-sqlite", "nchan", "<=", 1)
+    target("paced delivery p99 (median of rounds), chat-sqlite / nchan", paced ": post-to-delivery p99 ms, median of rounds", "chat-sqlite", "nchan", "<=", 1)
+    target("paced server CPU per 1,000 deliveries, chat-sqlite / nchan", paced ": server CPU ms per 1,000 deliveries", "chat-sqlite", "nchan", "<=", 1.2)
+    # The fan-out targets are at 15,000 waiters; a run without them (--quick) shows its largest fan-out, marked.
+    n = ("fan-out to 15000: last ms" SUBSEP "chat-sqlite") in count ? 15000 : memload
+    at = n == 15000 ? "" : "[at " n " waiters, not 15000] "
+    fig = "fan-out to " n ": last ms"
+    target("fan-out to 15000, last waiter, chat-sqlite / floor", fig, "chat-sqlite", "floor", "<=", 1.3, at)
+    target("fan-out to 15000, last waiter, chat-sqlite / nchan", fig, "chat-sqlite", "nchan", "<", 1, at)
+    target("durable posts/s at 1 poster, chat-sqlite / reference", "durable, 1 poster: posts/s", "chat-sqlite", "reference", ">=", 0.8)
+    target("durable posts/s at 4 posters, chat-sqlite / reference", "durable, 4 posters: posts/s", "chat-sqlite", "reference", ">=", 0.8)
+    target("durable posts/s at 64 posters, chat-sqlite / chat-memory", "durable, 64 posters: posts/s", "chat-sqlite", "chat-memory", ">=", 0.8)
+    fig = "memory per held waiter at " memload ": PSS bytes"
+    m = median(fig SUBSEP "chat-sqlite")
+    if (m != "") {
+        if (!t19++) { print ""; print "targets of issue 19 (ratios of the medians above):" }
+        printf "  %-60s %s B (target <= 5120 B) %s%s\n", "memory per held poll at 15000 (PSS), chat-sqlite", fmt(m), (memload == 15000 ? "" : "[at " memload " waiters, not 15000] "), m <= 5120 ? "met" : "NOT MET"
     }
 }
