@@ -73,7 +73,7 @@ public static class ChatApp
         builder.Services.AddHostedService<Lifecycle>();
         // Socket completions run where they complete, and every held response is completed on the thread
         // pool, so both cores write a fan-out: about -18% to the last of 15,000 waiters here (PERFORMANCE.md).
-        // Safe because no request path blocks.
+        // Safe because no request path blocks but a store commit (one at a time, a local file: StoreWriter.cs).
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(k =>
         {

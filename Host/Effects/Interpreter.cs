@@ -8,12 +8,13 @@ using Chat.Host.Storage.Redis;
 namespace Chat.Host.Effects;
 
 /// The one switch over <see cref="Effect"/> in the host: each case does what the core decided, and nothing
-/// the core did not decide. It runs on its room's loop and never blocks: a store write is queued, a store read
-/// is left to the handler that asked.
+/// the core did not decide. It runs on its room's loop: a store write is queued and committed when the room's
+/// inbox is empty (<see cref="Settle"/>), a store read is left to the handler that asked.
 public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> open, RoomServices services)
 {
     /// When each unpublished post reached the room, for the post-to-delivery histogram.
     private readonly Dictionary<MessageIndex, long> _postedAt = [];
+    private bool _queuedAppends;
 
     public void Run(Effect effect)
     {
@@ -39,6 +40,16 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
     {
         _postedAt[e.At] = services.Clock.GetTimestamp();
         services.Writer.Enqueue(new Append(room.Name, e.At, e.Message, e.Key), room);
+        _queuedAppends = true;
+    }
+
+    /// The room's inbox is empty: the appends its steps queued are committed now, all in one transaction
+    /// (group commit: a busy room's posts share it, and so do other rooms' queued meanwhile).
+    public void Settle()
+    {
+        if (!_queuedAppends) return;
+        _queuedAppends = false;
+        services.Writer.Commit();
     }
 
     private void Published(MessageIndex at)

@@ -18,7 +18,7 @@ namespace Chat.Host.Rooms;
 public sealed class RoomLoop
 {
     private readonly Channel<(Command? Command, Exchange? Exchange)> _inbox =
-        Channel.CreateUnbounded<(Command?, Exchange?)>(new UnboundedChannelOptions { SingleReader = true });
+        Channel.CreateUnbounded<(Command?, Exchange?)>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly Dictionary<WaiterId, Exchange> _open = [];
     private readonly Interpreter _interpreter;
     private readonly ILogger _log;
@@ -85,24 +85,39 @@ public sealed class RoomLoop
         _inbox.Writer.TryWrite((null, null));
     }
 
+    /// The loop waits for its inbox without a thread; the inbox runs it on the thread of the command that finds it
+    /// idle (AllowSynchronousContinuations), so a post or poll to a quiet room is stepped where it arrived, with no
+    /// hand-over to another thread; commands that arrive meanwhile are queued and stepped by that same thread.
     private async Task RunAsync()
     {
-        await foreach (var (command, exchange) in _inbox.Reader.ReadAllAsync().ConfigureAwait(false))
+        var inbox = _inbox.Reader;
+        while (await inbox.WaitToReadAsync().ConfigureAwait(false))
         {
-            if (_unloaded)
-            {
-                if (command is not null) await _directory.ForwardAsync(Name, command, exchange).ConfigureAwait(false);
-                continue;
-            }
-            if (command is null)
-            {
-                foreach (var waiter in Timeouts.TakeDue()) Step(new Command.Timeout(waiter), null);
-                if (Interlocked.Exchange(ref _unloadAsked, 0) == 1) UnloadIfIdle();
-                continue;
-            }
-            Step(command, exchange);
+            // What the steps queued for the store is committed once the inbox is empty, together, or after
+            // StepsPerCommit steps: a room whose inbox never empties still gets its posts stored.
+            for (var steps = 0; steps < StepsPerCommit && inbox.TryRead(out var item); steps++)
+                await HandleAsync(item.Command, item.Exchange).ConfigureAwait(false);
+            _interpreter.Settle();
         }
         Timeouts.Dispose();
+    }
+
+    private const int StepsPerCommit = 256;
+
+    private async ValueTask HandleAsync(Command? command, Exchange? exchange)
+    {
+        if (_unloaded)
+        {
+            if (command is not null) await _directory.ForwardAsync(Name, command, exchange).ConfigureAwait(false);
+            return;
+        }
+        if (command is null)
+        {
+            foreach (var waiter in Timeouts.TakeDue()) Step(new Command.Timeout(waiter), null);
+            if (Interlocked.Exchange(ref _unloadAsked, 0) == 1) UnloadIfIdle();
+            return;
+        }
+        Step(command, exchange);
     }
 
     private void UnloadIfIdle()

@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Chat.Core.Room;
 using Chat.Core.Values;
 using Chat.Host.Observability;
@@ -6,43 +6,53 @@ using Chat.Host.Rooms;
 
 namespace Chat.Host.Storage;
 
-/// Group commit: the one writer drains whatever posts are queued (from every room), commits them in one
-/// transaction, then tells each room how far it is durable. A lone post waits for nothing but its own commit;
-/// under load, many posts share one fsync. It runs on a thread of its own because SQLite blocks.
+/// Group commit, led by whoever asks for it first: a room that queued appends asks for a commit once its inbox is
+/// empty (<see cref="Commit"/>); if no commit is running, that thread commits everything queued (from every room)
+/// in one transaction, then tells each room how far it is durable, and goes on while more is queued. A commit
+/// asked for meanwhile finds one running and returns: its appends go in the leader's next transaction. A lone post
+/// is thus stored on the thread that took it, with no hand-over; under load, many posts share a transaction.
+/// The leader blocks on SQLite for the commit (tens of microseconds with Synchronous=Normal), one thread at a time.
 public sealed class StoreWriter : IDisposable
 {
-    private readonly Channel<(Append Append, RoomLoop Room)> _queue =
-        Channel.CreateUnbounded<(Append, RoomLoop)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<(Append Append, RoomLoop Room)> _queue = new();
     private readonly IMessageStore _store;
     private readonly int _maxBatch;
     private readonly ChatMetrics _metrics;
     private readonly ILogger _log;
-    private readonly Thread _thread;
+    private readonly List<(Append Append, RoomLoop Room)> _batch = [];
+    private int _leading;   // 1 while a thread commits; it alone touches _batch and _failedFrom
+    private volatile bool _closed;
     /// After a failed commit, a room's later appends already queued fail too, until it numbers from the gap again.
     private readonly Dictionary<RoomLoop, MessageIndex> _failedFrom = [];
 
-    public StoreWriter(IMessageStore store, int maxBatch, ChatMetrics metrics, ILogger<StoreWriter> log)
-    {
+    public StoreWriter(IMessageStore store, int maxBatch, ChatMetrics metrics, ILogger<StoreWriter> log) =>
         (_store, _maxBatch, _metrics, _log) = (store, maxBatch, metrics, log);
-        _thread = new Thread(Run) { IsBackground = true, Name = "store-writer" };
-        _thread.Start();
-    }
 
+    /// Queues an append; it is stored by the next <see cref="Commit"/>.
     public void Enqueue(Append append, RoomLoop room)
     {
-        if (!_queue.Writer.TryWrite((append, room))) room.Send(new Command.Failed(append.At));
+        if (_closed) room.Send(new Command.Failed(append.At));
+        else _queue.Enqueue((append, room));
     }
 
-    private void Run()
+    /// Commits what is queued, unless a commit is running (its leader takes these too, see the class comment).
+    public void Commit()
     {
-        var batch = new List<(Append Append, RoomLoop Room)>();
-        var reader = _queue.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        // Released before the queue is looked at again: an append queued by a thread that found us leading is
+        // either in our next round or its own thread's.
+        while (!_queue.IsEmpty && Interlocked.CompareExchange(ref _leading, 1, 0) == 0)
         {
-            batch.Clear();
-            while (batch.Count < _maxBatch && reader.TryRead(out var item))
-                if (!FailsEarlier(item)) batch.Add(item);
-            if (batch.Count > 0) Commit(batch);
+            try
+            {
+                _batch.Clear();
+                while (_batch.Count < _maxBatch && _queue.TryDequeue(out var item))
+                    if (!FailsEarlier(item)) _batch.Add(item);
+                if (_batch.Count > 0) Write(_batch);
+            }
+            finally
+            {
+                Volatile.Write(ref _leading, 0);
+            }
         }
     }
 
@@ -53,7 +63,7 @@ public sealed class StoreWriter : IDisposable
         return true;
     }
 
-    private void Commit(List<(Append Append, RoomLoop Room)> batch)
+    private void Write(List<(Append Append, RoomLoop Room)> batch)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var rooms = batch.GroupBy(x => x.Room);
@@ -78,8 +88,13 @@ public sealed class StoreWriter : IDisposable
     /// Stops taking posts and commits what is queued. Called at shutdown, after the rooms have stopped.
     public void Drain(TimeSpan timeout)
     {
-        _queue.Writer.TryComplete();
-        _thread.Join(timeout);
+        _closed = true;
+        var until = DateTime.UtcNow + timeout;
+        while (!_queue.IsEmpty && DateTime.UtcNow < until)
+        {
+            Commit();
+            if (Volatile.Read(ref _leading) == 1) Thread.Sleep(1); // another thread's commit is running
+        }
     }
 
     public void Dispose() => Drain(TimeSpan.FromSeconds(5));
