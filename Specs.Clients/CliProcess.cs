@@ -14,8 +14,12 @@ public sealed class CliProcess : IAsyncDisposable
 
     private CliProcess(IEnumerable<string> args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args.Prepend(Path.Combine(AppContext.BaseDirectory, "Chat.Cli.dll"))) info.ArgumentList.Add(arg);
+        // Through env --default-signal=INT, which then execs dotnet in its place (same pid): a test run started in
+        // the background by a shell without job control inherits SIGINT ignored, and the tool, as any Unix tool,
+        // keeps it ignored, so Ctrl+C would never reach it.
+        var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args.Prepend(Path.Combine(AppContext.BaseDirectory, "Chat.Cli.dll")).Prepend("dotnet").Prepend("--default-signal=INT"))
+            info.ArgumentList.Add(arg);
         _process = new Process { StartInfo = info };
         _process.OutputDataReceived += (_, e) => { if (e.Data is { } line) _lines.Writer.TryWrite(line); else _lines.Writer.TryComplete(); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) lock (_stderr) _stderr.Add(line); };
