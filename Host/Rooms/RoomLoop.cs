@@ -96,7 +96,10 @@ public sealed class RoomLoop
             // What the steps queued for the store is committed once the inbox is empty, together, or after
             // StepsPerCommit steps: a room whose inbox never empties still gets its posts stored.
             for (var steps = 0; steps < StepsPerCommit && inbox.TryRead(out var item); steps++)
-                await HandleAsync(item.Command, item.Exchange).ConfigureAwait(false);
+            {
+                if (!_unloaded) Handle(item.Command, item.Exchange);
+                else if (item.Command is not null) await _directory.ForwardAsync(Name, item.Command, item.Exchange).ConfigureAwait(false);
+            }
             _interpreter.Settle();
         }
         Timeouts.Dispose();
@@ -104,20 +107,16 @@ public sealed class RoomLoop
 
     private const int StepsPerCommit = 256;
 
-    private async ValueTask HandleAsync(Command? command, Exchange? exchange)
+    /// A command, or a tick (no command): the polls whose time is up expire, and an unload asked for is tried.
+    private void Handle(Command? command, Exchange? exchange)
     {
-        if (_unloaded)
+        if (command is not null)
         {
-            if (command is not null) await _directory.ForwardAsync(Name, command, exchange).ConfigureAwait(false);
+            Step(command, exchange);
             return;
         }
-        if (command is null)
-        {
-            foreach (var waiter in Timeouts.TakeDue()) Step(new Command.Timeout(waiter), null);
-            if (Interlocked.Exchange(ref _unloadAsked, 0) == 1) UnloadIfIdle();
-            return;
-        }
-        Step(command, exchange);
+        foreach (var waiter in Timeouts.TakeDue()) Step(new Command.Timeout(waiter), null);
+        if (Interlocked.Exchange(ref _unloadAsked, 0) == 1) UnloadIfIdle();
     }
 
     private void UnloadIfIdle()
