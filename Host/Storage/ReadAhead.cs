@@ -22,8 +22,10 @@ public sealed class ReadAhead(IMessageStore store) : IMessageStore
         var (block, offset) = Math.DivRem(from.Value, BlockSize);
         if (limit <= 0 || offset + limit > BlockSize) return await store.ReadAsync(room, from, limit).ConfigureAwait(false); // spans blocks
         var key = (room.Value, block);
+        var added = false;
         var read = _blocks.GetOrAdd(key, k =>
         {
+            added = true;
             _order.Enqueue(k);
             return new(() => store.ReadAsync(room, new MessageIndex(k.Block * BlockSize), BlockSize));
         });
@@ -39,7 +41,8 @@ public sealed class ReadAhead(IMessageStore store) : IMessageStore
         // A block not all stored when it was read is not kept, and this read is asked of the store itself: the
         // shared read may have started before the asked messages were stored.
         if (messages.Count < BlockSize) return await store.ReadAsync(room, from, limit).ConfigureAwait(false);
-        while (_blocks.Count > BlocksKept && _order.TryDequeue(out var oldest)) _blocks.TryRemove(oldest, out _);
+        // Trimmed when a block is added only: a ConcurrentDictionary's Count takes every one of its locks.
+        if (added) while (_blocks.Count > BlocksKept && _order.TryDequeue(out var oldest)) _blocks.TryRemove(oldest, out _);
         return messages.Skip((int)offset).Take(limit);
     }
 
