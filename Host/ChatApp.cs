@@ -59,7 +59,7 @@ public static class ChatApp
         {
             builder.Services.AddSingleton<IHereBoard, LocalHere>();
             builder.Services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<IOptions<StoreOptions>>().Value is var o && o.Kind == StoreKind.Memory
-                ? new MemoryStore() : new ReadAhead(new SqliteStore(o)));
+                ? new MemoryStore() : new ReadAhead(new SqliteStore(o, sp.GetRequiredService<ILogger<SqliteStore>>())));
         }
         builder.Services.AddSingleton(sp => new StoreWriter(sp.GetRequiredService<IMessageStore>(),
             sp.GetRequiredService<IOptions<StoreOptions>>().Value.MaxBatch, sp.GetRequiredService<ChatMetrics>(), sp.GetRequiredService<ILogger<StoreWriter>>()));

@@ -29,4 +29,7 @@ internal static partial class Log
 
     [LoggerMessage(9, LogLevel.Information, "{Rooms} rooms loaded, the most allowed: asking the idle ones to unload")]
     public static partial void UnloadingIdleRooms(ILogger log, int rooms);
+
+    [LoggerMessage(10, LogLevel.Warning, "The SQLite WAL could not be checkpointed; it grows until a checkpoint succeeds")]
+    public static partial void CheckpointFailed(ILogger log, Exception error);
 }

@@ -7,16 +7,21 @@ using static LanguageExt.Prelude;
 
 namespace Chat.Host.Storage.Sqlite;
 
-/// The embedded default: one SQLite file in WAL mode. One connection writes (the store writer's thread, a
-/// transaction per batch); reads open pooled connections of their own, which WAL lets run beside the writer.
+/// The embedded default: one SQLite file in WAL mode. One connection writes (a transaction per group commit, one
+/// thread at a time: StoreWriter.cs); reads open pooled connections of their own, which WAL lets run beside the
+/// writer, and the WAL is checkpointed beside it too (Checkpoints.cs).
 public sealed class SqliteStore : IMessageStore
 {
     private readonly FileStream _lock;
     private readonly SqliteConnection _writer;
     private readonly SqliteCommand _insert;
+    private readonly SqliteCommand _begin;
+    private readonly SqliteCommand _commit;
+    private readonly SqliteCommand _rollback;
+    private readonly Checkpoints _checkpoints;
     private readonly string _readConnection;
 
-    public SqliteStore(StoreOptions options)
+    public SqliteStore(StoreOptions options, ILogger? log = null)
     {
         var path = System.IO.Path.GetFullPath(options.Path);
         try
@@ -34,6 +39,10 @@ public sealed class SqliteStore : IMessageStore
             _insert = _writer.CreateCommand();
             _insert.CommandText = "INSERT INTO messages (room, idx, text, idem_key, author, stored_at_ms) VALUES ($room, $idx, $text, $key, $author, $at)";
             foreach (var name in new[] { "$room", "$idx", "$text", "$key", "$author", "$at" }) _insert.Parameters.Add(new SqliteParameter(name, null));
+            // Kept prepared: BeginTransaction() prepares and runs a PRAGMA and BEGIN for every commit.
+            (_begin, _commit, _rollback) = (Statement(_writer, "BEGIN"), Statement(_writer, "COMMIT"), Statement(_writer, "ROLLBACK"));
+            _checkpoints = new Checkpoints(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString(),
+                log ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
             _readConnection = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly }.ToString();
         }
         catch
@@ -64,7 +73,8 @@ public sealed class SqliteStore : IMessageStore
             db.Open();
             using (var pragma = db.CreateCommand())
             {
-                pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={durability.ToString().ToUpperInvariant()}; PRAGMA busy_timeout=2000;";
+                // wal_autocheckpoint=0: the WAL is checkpointed on its own thread (Checkpoints.cs), not in a commit.
+                pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={durability.ToString().ToUpperInvariant()}; PRAGMA busy_timeout=2000; PRAGMA wal_autocheckpoint=0;";
                 pragma.ExecuteNonQuery();
             }
             Schema.Migrate(db, path);
@@ -111,21 +121,43 @@ public sealed class SqliteStore : IMessageStore
         return RoomState.Restore(limits, new MessageIndex(count), recent, keys);
     }
 
+    /// One transaction for the batch; a lone append is one by itself (autocommit), without BEGIN and COMMIT.
     public void Write(IReadOnlyList<Append> batch)
     {
-        using var tx = _writer.BeginTransaction();
-        _insert.Transaction = tx;
-        foreach (var append in batch)
+        if (batch.Count == 1) Insert(batch[0]);
+        else
         {
-            _insert.Parameters[0].Value = append.Room.Value;
-            _insert.Parameters[1].Value = append.At.Value;
-            _insert.Parameters[2].Value = append.Message.Text.Value;
-            _insert.Parameters[3].Value = append.Key.Match(k => (object)k.Value, () => DBNull.Value);
-            _insert.Parameters[4].Value = append.Message.Author.Match(a => (object)a.Value, () => DBNull.Value);
-            _insert.Parameters[5].Value = append.Message.Time.Match(t => (object)t.ToUnixTimeMilliseconds(), () => DBNull.Value);
-            _insert.ExecuteNonQuery();
+            _begin.ExecuteNonQuery();
+            try
+            {
+                foreach (var append in batch) Insert(append);
+                _commit.ExecuteNonQuery();
+            }
+            catch
+            {
+                if (SQLitePCL.raw.sqlite3_get_autocommit(_writer.Handle) == 0) _rollback.ExecuteNonQuery();
+                throw;
+            }
         }
-        tx.Commit();
+        _checkpoints.Committed(_writer, batch.Count);
+    }
+
+    private void Insert(Append append)
+    {
+        _insert.Parameters[0].Value = append.Room.Value;
+        _insert.Parameters[1].Value = append.At.Value;
+        _insert.Parameters[2].Value = append.Message.Text.Value;
+        _insert.Parameters[3].Value = append.Key.Match(k => (object)k.Value, () => DBNull.Value);
+        _insert.Parameters[4].Value = append.Message.Author.Match(a => (object)a.Value, () => DBNull.Value);
+        _insert.Parameters[5].Value = append.Message.Time.Match(t => (object)t.ToUnixTimeMilliseconds(), () => DBNull.Value);
+        _insert.ExecuteNonQuery();
+    }
+
+    private static SqliteCommand Statement(SqliteConnection db, string sql)
+    {
+        var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd;
     }
 
     private Seq<Message> Read(RoomName room, MessageIndex from, int limit)
@@ -169,6 +201,8 @@ public sealed class SqliteStore : IMessageStore
 
     public void Dispose()
     {
+        _checkpoints.Dispose();
+        foreach (var statement in new[] { _begin, _commit, _rollback }) statement.Dispose();
         _insert.Dispose();
         _writer.Dispose();
         _lock.Dispose();

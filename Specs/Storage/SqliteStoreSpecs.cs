@@ -1,0 +1,47 @@
+using Chat.Core.Values;
+using Chat.Host.Options;
+using Chat.Host.Storage;
+using Chat.Host.Storage.Sqlite;
+using Chat.Specs.Http;
+using LanguageExt;
+using Microsoft.Data.Sqlite;
+
+namespace Chat.Specs.Storage;
+
+/// The SQLite store's commits on a real file: a lone append, a batch, a batch that fails, and the WAL's checkpoints.
+public sealed class SqliteStoreSpecs : IDisposable
+{
+    private static readonly RoomName Room = RoomName.Parse("store").RightToSeq().Head;
+    private readonly TempFolder _folder = new("sqlite-store");
+    private readonly SqliteStore _store;
+
+    public SqliteStoreSpecs() => _store = new SqliteStore(new StoreOptions { Path = _folder.File("chat.db") });
+
+    [Fact]
+    public async Task A_batch_that_fails_midway_stores_none_of_it_and_the_next_commit_goes_through()
+    {
+        _store.Write([At(0)]);
+        Assert.Throws<SqliteException>(() => _store.Write([At(1), At(2), At(0)])); // 0 is taken
+        _store.Write([At(1)]);
+        _store.Write([At(2), At(3)]);
+        Assert.Equal(new[] { "message 0", "message 1", "message 2", "message 3" }, (await _store.ReadAsync(Room, new MessageIndex(0), 10)).Select(m => m.Text.Value));
+    }
+
+    [Fact]
+    public void The_WAL_starts_over_while_posts_go_on_instead_of_growing_with_every_commit()
+    {
+        const int appends = 20_000; // ~80 MB of WAL frames if it were never checkpointed to its end
+        for (var i = 0; i < appends; i++) _store.Write([At(i)]);
+        var wal = new FileInfo(_folder.File("chat.db") + "-wal").Length;
+        Assert.True(wal < appends * 4096L / 2, $"the WAL is {wal} bytes after {appends} lone appends");
+    }
+
+    private static Append At(int i) =>
+        new(Room, new MessageIndex(i), Message.Of((MessageText)MessageText.Parse($"message {i}", 1000).RightToSeq().Head), Option<IdempotencyKey>.None);
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        _folder.Dispose();
+    }
+}
