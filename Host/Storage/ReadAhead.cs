@@ -34,13 +34,18 @@ public sealed class ReadAhead(IMessageStore store) : IMessageStore
         {
             messages = await read.Value.ConfigureAwait(false);
         }
-        finally
+        catch
         {
-            if (!read.Value.IsCompletedSuccessfully || read.Value.Result.Count < BlockSize) _blocks.TryRemove(KeyValuePair.Create(key, read));
+            _blocks.TryRemove(KeyValuePair.Create(key, read));
+            throw;
         }
         // A block not all stored when it was read is not kept, and this read is asked of the store itself: the
         // shared read may have started before the asked messages were stored.
-        if (messages.Count < BlockSize) return await store.ReadAsync(room, from, limit).ConfigureAwait(false);
+        if (messages.Count < BlockSize)
+        {
+            _blocks.TryRemove(KeyValuePair.Create(key, read));
+            return await store.ReadAsync(room, from, limit).ConfigureAwait(false);
+        }
         // Trimmed when a block is added only: a ConcurrentDictionary's Count takes every one of its locks.
         if (added) while (_blocks.Count > BlocksKept && _order.TryDequeue(out var oldest)) _blocks.TryRemove(oldest, out _);
         return messages.Skip((int)offset).Take(limit);
