@@ -8,9 +8,9 @@ namespace Chat.Host.Storage;
 public sealed record Append(RoomName Room, MessageIndex At, Message Message, Option<IdempotencyKey> Key);
 
 /// The store port: one engine per process (SQLite file, memory, or Redis). Writes come in batches from the
-/// <see cref="StoreWriter"/>, one at a time; reads come from any thread and never block it: a request thread may be a socket
-/// thread (inline scheduling), and a thread-pool thread blocked on a network store starves the very completions
-/// it waits for (a cold node under 1,000 concurrent polls did, until restores and reads became async).
+/// <see cref="StoreWriter"/>, one at a time; reads come from any thread and never block it: a request thread may
+/// be a socket thread (inline scheduling), and a thread-pool thread blocked on a network store starves the very
+/// completions it waits for (a cold node under 1,000 concurrent polls did, until restores and reads became async).
 public interface IMessageStore : IDisposable
 {
     /// A room as stored: its count, its most recent messages (oldest first) and its latest idempotency keys.

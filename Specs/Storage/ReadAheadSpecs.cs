@@ -11,7 +11,7 @@ namespace Chat.Specs.Storage;
 /// Reads older than a room's window go to the store a block at a time (Host/Storage/ReadAhead.cs), on a real SQLite file.
 public sealed class ReadAheadSpecs : IDisposable
 {
-    private static readonly RoomName Room = RoomName.Parse("behind").RightToSeq().Head;
+    private static readonly RoomName Room = Stored.Room("behind");
     private readonly TempFolder _folder = new("read-ahead");
     private readonly Counting _sqlite;
     private readonly ReadAhead _store;
@@ -59,11 +59,9 @@ public sealed class ReadAheadSpecs : IDisposable
         Assert.Equal(1, _sqlite.Reads);
     }
 
-    private static string Text(int i) => $"message {i}";
+    private static string Text(int i) => Stored.Text(i);
 
-    private void Append(int from, int to) => _store.Write(Enumerable.Range(from, to - from)
-        .Select(i => new Append(Room, new MessageIndex(i), Message.Of((MessageText)MessageText.Parse(Text(i), 1000).RightToSeq().Head), Option<IdempotencyKey>.None))
-        .ToList());
+    private void Append(int from, int to) => _store.Write(Enumerable.Range(from, to - from).Select(i => Stored.Append(Room, i)).ToList());
 
     public void Dispose()
     {

@@ -3,7 +3,6 @@ using Chat.Host.Options;
 using Chat.Host.Storage;
 using Chat.Host.Storage.Sqlite;
 using Chat.Specs.Http;
-using LanguageExt;
 using Microsoft.Data.Sqlite;
 
 namespace Chat.Specs.Storage;
@@ -11,7 +10,7 @@ namespace Chat.Specs.Storage;
 /// The SQLite store's commits on a real file: a lone append, a batch, a batch that fails, and the WAL's checkpoints.
 public sealed class SqliteStoreSpecs : IDisposable
 {
-    private static readonly RoomName Room = RoomName.Parse("store").RightToSeq().Head;
+    private static readonly RoomName Room = Stored.Room("store");
     private readonly TempFolder _folder = new("sqlite-store");
     private readonly SqliteStore _store;
 
@@ -24,7 +23,7 @@ public sealed class SqliteStoreSpecs : IDisposable
         Assert.Throws<SqliteException>(() => _store.Write([At(1), At(2), At(0)])); // 0 is taken
         _store.Write([At(1)]);
         _store.Write([At(2), At(3)]);
-        Assert.Equal(new[] { "message 0", "message 1", "message 2", "message 3" }, (await _store.ReadAsync(Room, new MessageIndex(0), 10)).Select(m => m.Text.Value));
+        Assert.Equal(Enumerable.Range(0, 4).Select(Stored.Text), (await _store.ReadAsync(Room, new MessageIndex(0), 10)).Select(m => m.Text.Value));
     }
 
     [Fact]
@@ -36,8 +35,7 @@ public sealed class SqliteStoreSpecs : IDisposable
         Assert.True(wal < appends * 4096L / 2, $"the WAL is {wal} bytes after {appends} lone appends");
     }
 
-    private static Append At(int i) =>
-        new(Room, new MessageIndex(i), Message.Of((MessageText)MessageText.Parse($"message {i}", 1000).RightToSeq().Head), Option<IdempotencyKey>.None);
+    private static Append At(int i) => Stored.Append(Room, i);
 
     public void Dispose()
     {
