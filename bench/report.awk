@@ -133,6 +133,7 @@ END {
     }
     issue19()
 }
+function header19() { if (!t19++) { print ""; print "targets of issue 19 (ratios of the medians above):" } }
 # One target: the ratio of two servers' medians of fig against a limit ("<=", "<" or ">="); nothing when either is
 # missing (that server or that load did not run).
 function target(what, fig, a, b, op, limit, note,    x, y, r, ok) {
@@ -140,7 +141,7 @@ function target(what, fig, a, b, op, limit, note,    x, y, r, ok) {
     if (x == "" || y == "" || y == 0) return
     r = x / y
     ok = op == "<=" ? r <= limit : op == "<" ? r < limit : r >= limit
-    if (!t19++) { print ""; print "targets of issue 19 (ratios of the medians above):" }
+    header19()
     printf "  %-60s %.2fx (%s %s, %s %s; target %s %sx) %s%s\n", what, r, a, fmt(x), b, fmt(y), op, limit, note, ok ? "met" : "NOT MET"
 }
 function issue19(    paced, n, at, fig, m) {
@@ -161,7 +162,7 @@ function issue19(    paced, n, at, fig, m) {
     fig = "memory per held waiter at " memload ": PSS bytes"
     m = median(fig SUBSEP "chat-sqlite")
     if (m != "") {
-        if (!t19++) { print ""; print "targets of issue 19 (ratios of the medians above):" }
+        header19()
         printf "  %-60s %s B (target <= 5120 B) %s%s\n", "memory per held poll at 15000 (PSS), chat-sqlite", fmt(m), (memload == 15000 ? "" : "[at " memload " waiters, not 15000] "), m <= 5120 ? "met" : "NOT MET"
     }
 }
