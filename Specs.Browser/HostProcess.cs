@@ -12,7 +12,9 @@ namespace Chat.Specs.Browser;
 public sealed class HostProcess : IAsyncDisposable
 {
     static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(30);
-    static readonly TimeSpan RequestLimit = TimeSpan.FromSeconds(5);
+    // A bound on a hang, not a latency check: a Host just started again answers its first requests cold (JIT, the
+    // room restored from SQLite), and beside the other test projects on two cores a first post once took over 5 s.
+    static readonly TimeSpan RequestLimit = TimeSpan.FromSeconds(15);
 
     readonly StringBuilder log = new();
     readonly HttpClient http;
