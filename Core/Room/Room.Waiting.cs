@@ -26,6 +26,7 @@ public static partial class Room
     /// <paramref name="texts"/> are the messages from the old <see cref="RoomState.Visible"/> on.
     private static Seq<Effect> DeliverTo(RoomState state, Seq<Message> texts)
     {
+        if (state.Waiters.IsEmpty) return Empty; // a room of posters only: the query below was ~1.5 kB a post
         var visible = state.Visible.Plus(texts.Count);
         return state.Waiters
             .Filter((want, _) => want.At < visible)
