@@ -1,0 +1,86 @@
+namespace Chat.Core.Room;
+
+/// A room's recent messages, oldest first: an immutable window that slides by <see cref="Add"/> at its end and
+/// <see cref="RemoveFirst"/>. Both make a new version in O(1) that shares the old one's items, kept in chunks of
+/// 64. A version writes only into the free slot right after its own end, claimed once and atomically, so no
+/// version ever sees another's item there; an Add to a version whose next slot is taken copies that one chunk.
+/// A chunk is let go once the window has slid past it. Why not LanguageExt's: a Lst (a balanced tree) allocated
+/// ~1.2 kB of nodes a post; a Seq sliding by Add and Tail keeps every dropped item reachable in its backing array.
+public sealed class Window<T> : System.Collections.Generic.IReadOnlyList<T>, IEquatable<Window<T>>
+{
+    private const int ChunkSize = 64;
+
+    private sealed class Chunk
+    {
+        public readonly T[] Items = new T[ChunkSize];
+        public int Claimed; // slots written, from 0
+    }
+
+    private readonly Chunk[] _chunks;
+    private readonly int _first; // the first item's slot in _chunks[0]
+
+    private Window(Chunk[] chunks, int first, int count) => (_chunks, _first, Count) = (chunks, first, count);
+
+    public static Window<T> Empty { get; } = new([], 0, 0);
+
+    public static Window<T> From(System.Collections.Generic.IEnumerable<T> items)
+    {
+        var window = Empty;
+        foreach (var item in items) window = window.Add(item);
+        return window;
+    }
+
+    public int Count { get; }
+
+    public T this[int index] => (uint)index < (uint)Count
+        ? _chunks[(_first + index) / ChunkSize].Items[(_first + index) % ChunkSize]
+        : throw new ArgumentOutOfRangeException(nameof(index), index, $"the window holds {Count}");
+
+    public Window<T> Add(T item)
+    {
+        var end = _first + Count;
+        var (at, slot) = (end / ChunkSize, end % ChunkSize);
+        if (at == _chunks.Length) return new([.. _chunks, Started(item)], _first, Count + 1);
+        var last = _chunks[at];
+        if (Interlocked.CompareExchange(ref last.Claimed, slot + 1, slot) == slot)
+        {
+            last.Items[slot] = item;
+            return new(_chunks, _first, Count + 1);
+        }
+        var copy = new Chunk { Claimed = slot + 1 };
+        Array.Copy(last.Items, copy.Items, slot);
+        copy.Items[slot] = item;
+        var chunks = (Chunk[])_chunks.Clone();
+        chunks[at] = copy;
+        return new(chunks, _first, Count + 1);
+    }
+
+    public Window<T> RemoveFirst() => Count switch
+    {
+        0 => throw new InvalidOperationException("the window is empty"),
+        1 => Empty,
+        _ when _first + 1 == ChunkSize => new(_chunks[1..], 0, Count - 1),
+        _ => new(_chunks, _first + 1, Count - 1),
+    };
+
+    private static Chunk Started(T item)
+    {
+        var chunk = new Chunk { Claimed = 1 };
+        chunk.Items[0] = item;
+        return chunk;
+    }
+
+    public System.Collections.Generic.IEnumerator<T> GetEnumerator()
+    {
+        for (var i = 0; i < Count; i++) yield return this[i];
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// By value, as the Lst it replaces: two rooms stepped alike are equal states.
+    public bool Equals(Window<T>? other) => other is not null && Count == other.Count && this.SequenceEqual(other);
+
+    public override bool Equals(object? obj) => Equals(obj as Window<T>);
+
+    public override int GetHashCode() => this.Aggregate(Count, (hash, item) => HashCode.Combine(hash, item));
+}
