@@ -3,6 +3,7 @@ using Chat.Host.Options;
 using Chat.Host.Storage;
 using Chat.Host.Storage.Sqlite;
 using Chat.Specs.Http;
+using LanguageExt;
 using Microsoft.Data.Sqlite;
 
 namespace Chat.Specs.Storage;
@@ -24,6 +25,23 @@ public sealed class SqliteStoreSpecs : IDisposable
         _store.Write([At(1)]);
         _store.Write([At(2), At(3)]);
         Assert.Equal(Enumerable.Range(0, 4).Select(Stored.Text), (await _store.ReadAsync(Room, new MessageIndex(0), 10)).Select(m => m.Text.Value));
+    }
+
+    [Fact]
+    public async Task A_message_reads_back_from_the_file_as_it_was_posted_its_text_author_time_and_key()
+    {
+        var (text, author) = (MessageText.FromStore("héllo, wörld € 😀 \u0000 end"), AuthorName.FromStore("Zoë 🌱"));
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(1_764_590_000_123);
+        var key = IdempotencyKey.FromStore("key-ü-1");
+        _store.Write([new Append(Room, new MessageIndex(0), new Message(text, author, at), key)]);
+        _store.Write([At(1), new Append(Room, new MessageIndex(2), new Message(text, Option<AuthorName>.None, Option<DateTimeOffset>.None), Option<IdempotencyKey>.None)]);
+
+        var read = (await _store.ReadAsync(Room, new MessageIndex(0), 10)).ToArray();
+        Assert.Equal(new Message(text, author, at), read[0]);
+        Assert.Equal(Stored.Append(Room, 1).Message, read[1]);
+        Assert.Equal(new Message(text, Option<AuthorName>.None, Option<DateTimeOffset>.None), read[2]);
+        var restored = await _store.RestoreAsync(Room, Chat.Core.Room.RoomLimits.Default);
+        Assert.Equal(new MessageIndex(0), restored.Keys.Find(key).Map(k => k.At).IfNone(new MessageIndex(-1)));
     }
 
     [Fact]
