@@ -41,18 +41,15 @@ public sealed class Window<T> : System.Collections.Generic.IReadOnlyList<T>, IEq
     {
         var end = _first + Count;
         var (at, slot) = (end / ChunkSize, end % ChunkSize);
-        if (at == _chunks.Length) return new([.. _chunks, Started(item)], _first, Count + 1);
+        if (at == _chunks.Length) return new([.. _chunks, Continued(null, 0, item)], _first, Count + 1);
         var last = _chunks[at];
         if (Interlocked.CompareExchange(ref last.Claimed, slot + 1, slot) == slot)
         {
             last.Items[slot] = item;
             return new(_chunks, _first, Count + 1);
         }
-        var copy = new Chunk { Claimed = slot + 1 };
-        Array.Copy(last.Items, copy.Items, slot);
-        copy.Items[slot] = item;
         var chunks = (Chunk[])_chunks.Clone();
-        chunks[at] = copy;
+        chunks[at] = Continued(last, slot, item);
         return new(chunks, _first, Count + 1);
     }
 
@@ -64,10 +61,12 @@ public sealed class Window<T> : System.Collections.Generic.IReadOnlyList<T>, IEq
         _ => new(_chunks, _first + 1, Count - 1),
     };
 
-    private static Chunk Started(T item)
+    /// A chunk of its own: the first <paramref name="slot"/> items of <paramref name="from"/> (none for a new one), then the item.
+    private static Chunk Continued(Chunk? from, int slot, T item)
     {
-        var chunk = new Chunk { Claimed = 1 };
-        chunk.Items[0] = item;
+        var chunk = new Chunk { Claimed = slot + 1 };
+        if (from is not null) Array.Copy(from.Items, chunk.Items, slot);
+        chunk.Items[slot] = item;
         return chunk;
     }
 
