@@ -9,7 +9,8 @@ namespace Chat.Host.Storage.Sqlite;
 
 /// The embedded default: one SQLite file in WAL mode. One connection writes (a transaction per group commit, one
 /// thread at a time: StoreWriter.cs); reads open pooled connections of their own, which WAL lets run beside the
-/// writer, and the WAL is checkpointed beside it too (Checkpoints.cs).
+/// writer, and the WAL is checkpointed beside it too (Checkpoints.cs). While the store is open no other process can
+/// open the file (see Connection).
 public sealed class SqliteStore : IMessageStore
 {
     private readonly FileStream _lock;
@@ -41,9 +42,9 @@ public sealed class SqliteStore : IMessageStore
             foreach (var name in new[] { "$room", "$idx", "$text", "$key", "$author", "$at" }) _insert.Parameters.Add(new SqliteParameter(name, null));
             // Kept prepared: BeginTransaction() prepares and runs a PRAGMA and BEGIN for every commit.
             (_begin, _commit, _rollback) = (Statement(_writer, "BEGIN"), Statement(_writer, "COMMIT"), Statement(_writer, "ROLLBACK"));
-            _checkpoints = new Checkpoints(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString(),
+            _checkpoints = new Checkpoints(Connection(path, SqliteOpenMode.ReadWrite),
                 log ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-            _readConnection = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly }.ToString();
+            _readConnection = Connection(path, SqliteOpenMode.ReadOnly, pooling: true);
         }
         catch
         {
@@ -65,16 +66,26 @@ public sealed class SqliteStore : IMessageStore
         }
     }
 
+    /// Every connection opens the file through SQLite's unix-excl VFS: it locks the file for this process alone
+    /// and keeps the WAL index in memory, so a commit takes no file locks (six fcntl calls a commit otherwise).
+    private static string Connection(string path, SqliteOpenMode mode, bool pooling = false) => new SqliteConnectionStringBuilder
+    {
+        DataSource = OperatingSystem.IsWindows() ? path : "file:" + string.Join('/', path.Split('/').Select(Uri.EscapeDataString)) + "?vfs=unix-excl",
+        Mode = mode,
+        Pooling = pooling,
+    }.ToString();
+
     private static SqliteConnection Open(string path, Durability durability)
     {
-        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+        var db = new SqliteConnection(Connection(path, SqliteOpenMode.ReadWriteCreate));
         try
         {
             db.Open();
             using (var pragma = db.CreateCommand())
             {
+                // page_size (taken by a new file only): a commit writes its page to the WAL, and most messages are short.
                 // wal_autocheckpoint=0: the WAL is checkpointed on its own thread (Checkpoints.cs), not in a commit.
-                pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={durability.ToString().ToUpperInvariant()}; PRAGMA busy_timeout=2000; PRAGMA wal_autocheckpoint=0;";
+                pragma.CommandText = $"PRAGMA page_size=2048; PRAGMA journal_mode=WAL; PRAGMA synchronous={durability.ToString().ToUpperInvariant()}; PRAGMA busy_timeout=2000; PRAGMA wal_autocheckpoint=0;";
                 pragma.ExecuteNonQuery();
             }
             Schema.Migrate(db, path);
@@ -205,6 +216,7 @@ public sealed class SqliteStore : IMessageStore
         foreach (var statement in new[] { _begin, _commit, _rollback }) statement.Dispose();
         _insert.Dispose();
         _writer.Dispose();
+        SqliteConnection.ClearPool(new SqliteConnection(_readConnection)); // idle readers would keep the file locked
         _lock.Dispose();
     }
 }
