@@ -32,17 +32,27 @@ public static class Replies
         new PostedResult(room, at, getPath);
 
     /// JSON that describes a room now (a page at its end, its status): never cached.
-    public static IResult Json<T>(T value) => new NoStore(Results.Json(value, Endpoints.Json.Options));
+    public static IResult Json<T>(T value) => new JsonReply<T>(value);
 
     private static readonly IResult NoContent = new NoContentResult();
 
-    private sealed class NoStore(IResult inner) : IResult
+    private sealed record JsonReply<T>(T Value) : IResult
     {
         public Task ExecuteAsync(HttpContext http)
         {
             http.Response.Headers.CacheControl = Headers.NoStore;
-            return inner.ExecuteAsync(http);
+            return WriteJson(http.Response, Value);
         }
+    }
+
+    /// JSON with its length, not chunked: the response leaves in one send, where chunked took a second one for the
+    /// terminating chunk (and the client a second read).
+    private static Task WriteJson<T>(HttpResponse response, T value)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(value, Endpoints.Json.Options);
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = body.Length;
+        return response.BodyWriter.WriteAsync(body).AsTask();
     }
 
     private sealed record MessageResult(MessageIndex At, byte[] Utf8, bool Cacheable, string Caching) : IResult
@@ -98,8 +108,7 @@ public static class Replies
             response.StatusCode = StatusCodes.Status201Created;
             response.Headers.Location = GetPath;
             response.Headers.CacheControl = Headers.NoStore;
-            response.ContentType = "application/json; charset=utf-8";
-            return response.WriteAsync(JsonSerializer.Serialize(new PostedBody(Room.Value, At.Value), Endpoints.Json.Options));
+            return WriteJson(response, new PostedBody(Room.Value, At.Value));
         }
     }
 
