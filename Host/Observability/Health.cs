@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Chat.Host.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -23,16 +22,11 @@ public static class Health
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = WriteAsync });
     }
 
-    private static Task WriteAsync(HttpContext http, HealthReport report)
+    private static Task WriteAsync(HttpContext http, HealthReport report) => Endpoints.Replies.Json(new
     {
-        http.Response.ContentType = "application/json; charset=utf-8";
-        http.Response.Headers.CacheControl = "no-store";
-        return http.Response.WriteAsync(JsonSerializer.Serialize(new
-        {
-            status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
-        }));
-    }
+        status = report.Status.ToString(),
+        checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+    }).ExecuteAsync(http);
 
     /// With Redis: is this node's link up? While it is down, held polls stay held and posts get 503.
     private sealed class RedisLinkCheck(ISharedLog log) : IHealthCheck

@@ -68,6 +68,9 @@ public sealed class SqliteStore : IMessageStore
 
     /// Every connection opens the file through SQLite's unix-excl VFS: it locks the file for this process alone
     /// and keeps the WAL index in memory, so a commit takes no file locks (six fcntl calls a commit otherwise).
+    /// The page size a new file takes: a commit writes its page to the WAL, and most messages are short.
+    public const int PageSize = 2048;
+
     private static string Connection(string path, SqliteOpenMode mode, bool pooling = false) => new SqliteConnectionStringBuilder
     {
         DataSource = OperatingSystem.IsWindows() ? path : "file:" + string.Join('/', path.Split('/').Select(Uri.EscapeDataString)) + "?vfs=unix-excl",
@@ -83,9 +86,8 @@ public sealed class SqliteStore : IMessageStore
             db.Open();
             using (var pragma = db.CreateCommand())
             {
-                // page_size (taken by a new file only): a commit writes its page to the WAL, and most messages are short.
                 // wal_autocheckpoint=0: the WAL is checkpointed on its own thread (Checkpoints.cs), not in a commit.
-                pragma.CommandText = $"PRAGMA page_size=2048; PRAGMA journal_mode=WAL; PRAGMA synchronous={durability.ToString().ToUpperInvariant()}; PRAGMA busy_timeout=2000; PRAGMA wal_autocheckpoint=0;";
+                pragma.CommandText = $"PRAGMA page_size={PageSize}; PRAGMA journal_mode=WAL; PRAGMA synchronous={durability.ToString().ToUpperInvariant()}; PRAGMA busy_timeout=2000; PRAGMA wal_autocheckpoint=0;";
                 pragma.ExecuteNonQuery();
             }
             Schema.Migrate(db, path);
