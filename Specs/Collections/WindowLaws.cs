@@ -1,9 +1,9 @@
-using Chat.Core.Room;
+using Chat.Collections;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 
-namespace Chat.Specs.Properties;
+namespace Chat.Specs.Collections;
 
 /// The room's window shares its chunks between versions and writes into them in place; whatever is made from any
 /// version, each one still reads as the list it was made as (the window against a plain list as its model).

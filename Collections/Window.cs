@@ -1,12 +1,9 @@
-namespace Chat.Core.Room;
+namespace Chat.Collections;
 
-/// A room's recent messages, oldest first: an immutable window that slides by <see cref="Add"/> at its end and
-/// <see cref="RemoveFirst"/>. Both make a new version that shares the old one's items, kept in chunks of 64 (the
-/// list of chunks is copied once every 64). A version writes only into the free slot right after its own end,
-/// claimed once and atomically, so no version ever sees another's item there; an Add to a version whose next slot
-/// is taken copies that one chunk. A chunk is let go once the window has slid past it. Why not LanguageExt's: a Lst
-/// (a balanced tree) makes new nodes down a path for each Add and RemoveAt (~0.4 kB a post, bench/CoreStep); a Seq
-/// sliding by Add and Tail keeps every dropped item reachable in its backing array.
+/// A sliding window, oldest first, immutable: <see cref="Add"/> at the end and <see cref="RemoveFirst"/> make new
+/// versions that share the old one's items, kept in chunks of 64. A version writes only into the free slot right after
+/// its own end, claimed once and atomically, so no version ever sees another's item there. LanguageExt's Lst builds
+/// tree nodes for every Add, and its Seq, slid by Add and Tail, keeps every dropped item in a growing array.
 public sealed class Window<T> : System.Collections.Generic.IReadOnlyList<T>, IEquatable<Window<T>>
 {
     private const int ChunkSize = 64;
