@@ -1,8 +1,7 @@
 namespace Chat.Core.Values;
 
-/// Equality for a value type in LanguageExt's hashed collections (the room's waiters, by want and by id). Their default
-/// instance boxes a struct on every hash and comparison (48 B per lookup, measured); this one calls the struct's own
-/// IEquatable, which boxes nothing, and a room adds and finds a waiter for every held poll.
+/// Equality for a value type in LanguageExt's hashed collections (the room's waiters, by want and by id): their default
+/// boxes the struct on every hash and comparison, and a room adds and finds a waiter for every held poll.
 public readonly struct EqValue<T> : LanguageExt.TypeClasses.Eq<T> where T : struct, IEquatable<T>
 {
     public bool Equals(T x, T y) => x.Equals(y);

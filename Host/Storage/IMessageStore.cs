@@ -10,7 +10,7 @@ public sealed record Append(RoomName Room, MessageIndex At, Message Message, Opt
 /// The store port: one engine per process (SQLite file, memory, or Redis). Writes come in batches from the
 /// <see cref="StoreWriter"/>, one at a time; reads come from any thread and never block it: a request thread may
 /// be a socket thread (inline scheduling), and a thread-pool thread blocked on a network store starves the very
-/// completions it waits for (a cold node under 1,000 concurrent polls did, until restores and reads became async).
+/// completions it waits for.
 public interface IMessageStore : IDisposable
 {
     /// A room as stored: its count, its most recent messages (oldest first) and its latest idempotency keys.

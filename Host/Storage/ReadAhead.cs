@@ -6,11 +6,9 @@ using LanguageExt;
 namespace Chat.Host.Storage;
 
 /// Reads older than a room's window, a block of <see cref="BlockSize"/> messages at a time, the latest
-/// <see cref="BlocksKept"/> blocks kept. A follower that fell behind the window polls once per message; read one
-/// at a time, each poll was a store query (~100 us of SQLite here), so a room's followers that fell behind used more
-/// CPU per delivery than followers in step, and under steady load never caught up (500 posts/s to 100 followers:
-/// 55 against 23 us per delivery, bench/run). Only whole blocks are kept: a stored message never changes, so
-/// neither does a block all of whose messages are stored. Concurrent reads of one block share its one query.
+/// <see cref="BlocksKept"/> blocks kept: a follower that fell behind the window polls once per message, and a query
+/// per poll made followers behind cost more than followers in step, so they never caught up. Only whole blocks are
+/// kept (a block all of whose messages are stored never changes); concurrent reads of one block share its query.
 public sealed class ReadAhead(IMessageStore store) : IMessageStore
 {
     public const int BlockSize = 64, BlocksKept = 256;

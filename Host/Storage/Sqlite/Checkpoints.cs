@@ -3,12 +3,10 @@ using Microsoft.Data.Sqlite;
 
 namespace Chat.Host.Storage.Sqlite;
 
-/// Copies the WAL back into the database file in two parts, so that no commit waits for the slow one. SQLite's
-/// automatic checkpoint runs inside whichever commit crosses 1,000 pages and fsyncs the WAL written since the last
-/// (4 MB, never synced at commit with Synchronous=Normal) and the file: 10-20 ms here, in that post's ack.
-/// Instead, every <see cref="AppendsPerCheckpoint"/> appends a thread of its own checkpoints beside the writer;
-/// then the writer's next commit checkpoints the few frames written meanwhile (~1 ms): SQLite starts a WAL over
-/// only once it is checkpointed to its end, which a checkpoint beside a busy writer never gets to.
+/// Copies the WAL back into the database file in two parts, so that no commit waits for the slow one: SQLite's own
+/// checkpoint runs inside whichever commit crosses 1,000 pages and fsyncs, in that post's ack. Instead, every
+/// <see cref="AppendsPerCheckpoint"/> appends a thread of its own checkpoints beside the writer, then the writer's next
+/// commit checkpoints the few frames written meanwhile (SQLite starts a WAL over only once it is checkpointed to its end).
 internal sealed class Checkpoints : IDisposable
 {
     /// About SQLite's own default (1,000 pages): one append writes about one page to the WAL.
