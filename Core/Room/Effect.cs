@@ -27,9 +27,6 @@ public abstract record Effect
     /// Answer one exchange at once.
     public sealed record Answer(WaiterId To, Reply Reply) : Effect;
 
-    /// The waiter asked for messages older than the room keeps in memory: read them from the store.
-    public sealed record Load(WaiterId To, Want Want) : Effect;
-
     /// The waiter's poll time is up: answer 204 so its client polls again.
     public sealed record Expire(Waiter Waiter) : Effect;
 

@@ -3,13 +3,17 @@ using LanguageExt;
 
 namespace Chat.Core.Room;
 
-/// An immediate answer to one exchange. The host renders it for the kind of request it holds.
+/// What a room answers one exchange at once. The host renders it for the kind of request it holds.
 public abstract record Reply
 {
     private Reply() { }
 
     /// Messages from <see cref="From"/> on (one for a seed poll, up to the limit for a batch).
     public sealed record Messages(MessageIndex From, Seq<Message> Items) : Reply;
+
+    /// The messages are older than the room keeps in memory (<see cref="Want"/>, cut to what is stored): read them
+    /// from the store.
+    public sealed record FromStore(Want Want) : Reply;
 
     /// Seed: N > count is 404. <see cref="Next"/> is the room's count, for the problem detail.
     public sealed record Ahead(MessageIndex Asked, MessageIndex Next) : Reply;

@@ -12,7 +12,7 @@ public static partial class Room
     [Pure]
     public static RoomState Evolve(RoomState state, Effect effect) => effect switch
     {
-        // A find and a set, not AddOrUpdate's two lambdas: a closure and two delegates for every held poll.
+        // A find and a set: AddOrUpdate's two lambdas would be made for every held poll.
         Effect.Hold e => state with
         {
             Waiters = state.Waiters.AddOrUpdate(e.Waiter.Want, state.Waiters.Find(e.Waiter.Want).IfNone(LanguageExt.HashSet<EqValue<WaiterId>, WaiterId>.Empty).Add(e.Waiter.Id))
@@ -24,7 +24,7 @@ public static partial class Room
         Effect.Expire e => Without(state, e.Waiter),
         Effect.Forget e => Without(state, e.Waiter),
         Effect.Retract e => Retracted(state, e),
-        Effect.Answer or Effect.Load or Effect.Append or Effect.Fetch => state,
+        Effect.Answer or Effect.Append or Effect.Fetch => state,
         _ => throw new UnreachableException(),
     };
 

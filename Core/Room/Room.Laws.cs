@@ -89,7 +89,7 @@ public static class Laws
         return None;
     }
 
-    /// Once: every subscribe gets exactly one outcome (an answer, a load or a hold), and every held waiter leaves
+    /// Once: every subscribe gets exactly one outcome (an answer or a hold), and every held waiter leaves
     /// exactly once, through Deliver, Expire or Forget, never before it was held.
     [Pure]
     public static Option<string> Once(Seq<Turn> run)
@@ -100,7 +100,7 @@ public static class Laws
         {
             if (turn.Command is Command.Subscribe sub)
             {
-                var outcomes = turn.Effects.Count(e => e is Effect.Hold or Effect.Load || e is Effect.Answer a && a.To == sub.Waiter.Id);
+                var outcomes = turn.Effects.Count(e => e is Effect.Hold || e is Effect.Answer a && a.To == sub.Waiter.Id);
                 if (outcomes != 1) return $"{sub} had {outcomes} outcomes";
             }
             foreach (var effect in turn.Effects)

@@ -23,8 +23,8 @@ public static partial class Room
     private static Reply Posted(MessageIndex at) => new Reply.Posted(at);
 
     /// The store made everything below <paramref name="upTo"/> durable: publish it, answer its posters,
-    /// then complete every waiter whose index it reaches. A loop, not a Bind of sequences: every stored post runs
-    /// it, and the lazy sequences and their enumerators were ~2.8 kB of garbage a post.
+    /// then complete every waiter whose index it reaches. A loop: every stored post runs it, and lazy sequences
+    /// would leave their enumerators behind as garbage.
     private static Seq<Effect> Release(RoomState state, MessageIndex upTo)
     {
         var (effects, released) = (new System.Collections.Generic.List<Effect>(), new System.Collections.Generic.List<Message>());

@@ -1,3 +1,4 @@
+using System.Diagnostics.Contracts;
 using Chat.Core.Values;
 using LanguageExt;
 using static LanguageExt.Prelude;
@@ -10,23 +11,26 @@ public static partial class Room
         state.Waiters.Find(waiter.Want).Map(set => set.Contains(waiter.Id)).IfNone(false);
 
     /// Seed: `pos < size` answers at once, `pos > size` is 404, `pos == size` waits.
-    /// A message numbered but not yet stored counts as "not yet": its waiters are held until it is stored.
-    private static Seq<Effect> Subscribe(RoomState state, Waiter waiter)
+    private static Seq<Effect> Subscribe(RoomState state, Waiter waiter) =>
+        Now(state, waiter.Want) is { } reply ? Seq1<Effect>(new Effect.Answer(waiter.Id, reply)) : Seq1<Effect>(new Effect.Hold(waiter));
+
+    /// What a poll for <paramref name="want"/> gets now, or null when it must wait. A message numbered but not yet
+    /// stored counts as "not yet". The host asks this first, so that only a poll that waits goes through the room's loop.
+    [Pure]
+    public static Reply? Now(RoomState state, Want want)
     {
-        var (at, id) = (waiter.At, waiter.Id);
-        if (at > state.Next) return Seq1<Effect>(new Effect.Answer(id, new Reply.Ahead(at, state.Visible)));
-        if (at >= state.Visible) return Seq1<Effect>(new Effect.Hold(waiter));
-        var limit = (int)Math.Min(waiter.Want.Limit, state.Visible.Value - at.Value);
-        return at >= state.RecentStart
-            ? Seq1<Effect>(new Effect.Answer(id, new Reply.Messages(at, state.RecentFrom(at, limit))))
-            : Seq1<Effect>(new Effect.Load(id, waiter.Want with { Limit = limit }));
+        var at = want.At;
+        if (at > state.Next) return new Reply.Ahead(at, state.Visible);
+        if (at >= state.Visible) return null;
+        var limit = (int)Math.Min(want.Limit, state.Visible.Value - at.Value);
+        return at >= state.RecentStart ? new Reply.Messages(at, state.RecentFrom(at, limit)) : new Reply.FromStore(want with { Limit = limit });
     }
 
     /// Completes every waiter that the newly visible messages reach, one Deliver per want, lowest index first.
     /// <paramref name="texts"/> are the messages from the old <see cref="RoomState.Visible"/> on.
     private static Seq<Effect> DeliverTo(RoomState state, Seq<Message> texts)
     {
-        if (state.Waiters.IsEmpty) return Empty; // a room of posters only: the query below was ~1.5 kB a post
+        if (state.Waiters.IsEmpty) return Empty; // a room of posters only: no query to run
         var visible = state.Visible.Plus(texts.Count);
         return state.Waiters
             .Filter((want, _) => want.At < visible)

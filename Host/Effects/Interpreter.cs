@@ -3,7 +3,6 @@ using Chat.Core.Room;
 using Chat.Core.Values;
 using Chat.Host.Rooms;
 using Chat.Host.Storage;
-using Chat.Host.Storage.Redis;
 
 namespace Chat.Host.Effects;
 
@@ -25,8 +24,7 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
             case Effect.AwaitStore: break; // the core keeps the poster with the pending post; Publish answers it
             case Effect.Publish e: Published(e.At); break;
             case Effect.Deliver e: Deliver(e); break;
-            case Effect.Answer e: Complete(e.To, new Outcome.Replied(e.Reply)); break;
-            case Effect.Load e: Complete(e.To, new Outcome.FromStore(e.Want)); break;
+            case Effect.Answer e: Complete(e.To, Answered(e.Reply)); break;
             case Effect.Expire e: Complete(e.Waiter.Id, Outcome.ExpiredOnce); services.Metrics.Expired(); break;
             case Effect.Forget e: Complete(e.Waiter.Id, Outcome.GoneOnce); services.Metrics.Disconnected(); break;
             case Effect.Retract e: Retracted(e.From); break; // its posters were answered by the core
@@ -97,11 +95,12 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
         services.Metrics.Delivered(e.To.Count);
     }
 
+    /// Messages are the room's one shared read of them, as for a poll answered before the loop.
+    private Outcome Answered(Reply reply) => reply is Reply.Messages m ? room.Read(m) : new Outcome.Replied(reply);
+
     private void Complete(WaiterId id, Outcome outcome)
     {
         if (outcome is Outcome.Expired or Outcome.Gone) services.Metrics.Held(-1);
-        if (open.Remove(id, out var exchange)) exchange.Complete(outcome is Outcome.Replied { Reply: Reply.Messages m }
-            ? room.Read(m.From, m.Items) // the same shared read as a poll answered before the loop
-            : outcome);
+        if (open.Remove(id, out var exchange)) exchange.Complete(outcome);
     }
 }

@@ -2,10 +2,8 @@ using System.Globalization;
 using Chat.Core;
 using Chat.Core.Room;
 using Chat.Core.Values;
-using Chat.Host.Auth;
 using Chat.Host.Options;
 using Chat.Host.Rooms;
-using Chat.Host.Storage;
 using LanguageExt;
 using Microsoft.Extensions.Options;
 
@@ -29,19 +27,18 @@ public static class Batch
 
     public const int DefaultLimit = 100;
 
-    public static Task HandleAsync(string room, string? from, string? limit, HttpContext http,
-        RoomDirectory rooms, Answer.Responder responder, IOptions<ChatOptions> options, Access access)
+    public static Task HandleAsync(string room, string? from, string? limit, HttpContext http, LongPoll poll, IOptions<ChatOptions> options)
     {
         var first = from is null ? MessageIndex.Zero : Parameter("from", from, 0, long.MaxValue).Map(v => new MessageIndex(v));
         var most = limit is null ? DefaultLimit : Parameter("limit", limit, 1, options.Value.MaxBatch).Map(v => (int)v);
-        return Answer.RespondAsync(from name in RoomName.Parse(room)
-                                   from start in first
-                                   from count in most
-                                   select (name, new Want(start, count)), http, rooms, responder, access);
+        return poll.RespondAsync(from name in RoomName.Parse(room)
+                                 from start in first
+                                 from count in most
+                                 select (name, new Want(start, count)), http);
     }
 
     /// The messages as a JSON page.
-    public static Answer.Responder Responder(IMessageStore store) => new(store, static (room, m) => Replies.Json(ToPage(room, m.From, m.Items)));
+    public static IResult Render(RoomName room, Outcome.Messages m) => Responses.Json(ToPage(room, m.From, m.Items));
 
     /// A whole number in [min, max], or a 400 that says which parameter and why.
     public static Either<Rejection, long> Parameter(string name, string raw, long min, long max) =>

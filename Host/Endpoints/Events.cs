@@ -64,21 +64,12 @@ public static class Events
             await Problems.Ahead(new Reply.Ahead(next, room.State.Visible)).ExecuteAsync(http);
             return;
         }
-        if (rooms.Quota.TryTake(http.Connection.RemoteIpAddress, out var lease) is { } refused)
+        if (Seat.Take(rooms.Quota, room.Presence, ClientKey.Of(http), http.Connection.RemoteIpAddress, out var refused) is not { } seat)
         {
-            await Problems.For(refused).ExecuteAsync(http);
+            await Problems.For(refused!).ExecuteAsync(http);
             return;
         }
-        using var held = lease; // a stream is one held poll for its whole life
-        var here = room.Presence.Enter(ClientKey.Of(http));
-        try
-        {
-            await StreamAsync(room, next, json, ends, http, rooms, store, options);
-        }
-        finally
-        {
-            here.Leave();
-        }
+        using (seat) await StreamAsync(room, next, json, ends, http, rooms, store, options); // one seat for the stream's whole life
     }
 
     private static async Task StreamAsync(RoomLoop room, MessageIndex next, bool json, DateTimeOffset? ends, HttpContext http, RoomDirectory rooms,
@@ -90,6 +81,7 @@ public static class Events
         response.Headers["X-Accel-Buffering"] = "no"; // nginx and kin: pass each event on at once
         await WriteAsync(response, "retry: 1000\n\n");
         var aborted = http.RequestAborted;
+        var asker = Asker.Of(http, seated: true);
         while (!aborted.IsCancellationRequested && !rooms.Stopping)
         {
             var left = ends - DateTimeOffset.UtcNow;
@@ -100,11 +92,11 @@ public static class Events
             }
             using var quiet = CancellationTokenSource.CreateLinkedTokenSource(aborted);
             quiet.CancelAfter(left < options.KeepAlive ? left.Value : options.KeepAlive); // a quiet room: give up this poll and send a keep-alive
-            var outcome = await Poll.AskAsync(room, new Want(next, options.MaxBatch), http, rooms, quiet.Token, counted: true);
+            var outcome = await Poll.AskAsync(room, new Want(next, options.MaxBatch), asker, rooms, quiet.Token);
             var messages = outcome switch
             {
                 Outcome.Messages m => m.Items,
-                Outcome.FromStore f => await store.ReadAsync(room.Name, f.Want),
+                Outcome.Replied { Reply: Reply.FromStore f } => await store.ReadAsync(room.Name, f.Want),
                 _ => Seq<Message>.Empty,
             };
             if (outcome is Outcome.Unavailable or Outcome.Refused) break; // the client reconnects with Last-Event-ID

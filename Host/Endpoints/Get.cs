@@ -3,20 +3,17 @@ using Chat.Core.Room;
 using Chat.Core.Values;
 using Chat.Host.Auth;
 using Chat.Host.Rooms;
-using Chat.Host.Storage;
 using LanguageExt;
 
 namespace Chat.Host.Endpoints;
 
-/// Seed: `GET /get/N`. Parse, ask the room, and turn its outcome into the response (<see cref="Answer"/>).
+/// Seed: `GET /get/N`. Parses the room and the index; the rest is the long poll's (<see cref="LongPoll"/>).
 public static class Get
 {
-    public static Task HandleAsync(string? room, string n, HttpContext http, RoomDirectory rooms, Answer.Responder responder, Access access) =>
-        Answer.RespondAsync(Asked(room, n), http, rooms, responder, access);
+    public static Task HandleAsync(string? room, string n, HttpContext http, LongPoll poll) => poll.RespondAsync(Asked(room, n), http);
 
-    /// The room and the index, or why not (the room's fault first). Every poll runs this, so it takes the two
-    /// parses apart with Either's own casts, not a query over them (a closure per step, about 0.5 kB a poll
-    /// here) nor `Case` (which boxes the index).
+    /// The room and the index, or why not (the room's fault first). Either's own casts, not a query over the two parses:
+    /// every poll runs this.
     private static Either<Rejection, (RoomName, Want)> Asked(string? room, string n)
     {
         var name = RoomName.Parse(room);
@@ -26,5 +23,5 @@ public static class Get
     }
 
     /// Seed: the message at N as `text/plain`, exactly its bytes (cached by the reader alone in a protected room).
-    public static Answer.Responder Responder(IMessageStore store, Access access) => new(store, (room, m) => Replies.Message(m, access.IsProtected(room)));
+    public static Func<RoomName, Outcome.Messages, IResult> Render(Access access) => (room, m) => Responses.Message(m, access.IsProtected(room));
 }

@@ -56,7 +56,7 @@ public static class Post
 
     private static IResult Render(Outcome outcome, RoomName room, string prefix) => outcome switch
     {
-        Outcome.Replied { Reply: Reply.Posted p } => Replies.Posted(room, p.At, $"{prefix}/get/{p.At}"),
+        Outcome.Replied { Reply: Reply.Posted p } => Responses.Posted(room, p.At, $"{prefix}/get/{p.At}"),
         Outcome.Replied { Reply: Reply.KeyConflict c } => Problems.KeyConflict(c),
         Outcome.Unavailable u => Problems.Unavailable(u.Why),
         Outcome.Replied { Reply: Reply.StoreFailed { MaybeStored: true } } => Problems.OutcomeUnknown(),

@@ -22,6 +22,6 @@ public static class RoomList
         var (n, shown) = ((int)count, (Func<Chat.Core.Values.RoomName, bool>)visible);
         var rooms = await store.RoomsAsync(after ?? "", n);
         var entries = rooms.Where(r => shown(r.Room)).Select(r => new Entry(r.Room.Value, r.Next.Value)).ToList();
-        return Replies.Json(new Listing(entries, rooms.Count == n ? rooms.Last.Room.Value : null));
+        return Responses.Json(new Listing(entries, rooms.Count == n ? rooms.Last.Room.Value : null));
     }
 }

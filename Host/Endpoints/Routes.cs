@@ -16,11 +16,10 @@ public static class Routes
 
     /// The services every handler uses are singletons, taken here once: a handler parameter resolved from
     /// the request's services would open a service scope per request, kept alive by every held poll.
-    /// The seed and batch polls' responders are made once too (a held poll carries its endpoint's).
     private sealed record Services(RoomDirectory Rooms, IMessageStore Store, IOptions<ChatOptions> Options, TimeProvider Clock, IHereBoard Here, Access Access, ILogger<RoomLoop> Log)
     {
-        public Answer.Responder GetResponder { get; } = Get.Responder(Store, Access);
-        public Answer.Responder BatchResponder { get; } = Batch.Responder(Store);
+        public LongPoll GetPoll { get; } = new(Rooms, Store, Access, Get.Render(Access));
+        public LongPoll BatchPoll { get; } = new(Rooms, Store, Access, Batch.Render);
     }
 
     /// On every chat endpoint: it writes its own problem+json for every error, so the status-code-pages
@@ -57,13 +56,13 @@ public static class Routes
             .WithSummary("Append a message (form field `message`, and `name`: the author's, optional); answered once it is stored")
             .RequireRateLimiting(PostRate.Policy)
             .Accepts<PostForm>("application/x-www-form-urlencoded", "multipart/form-data")
-            .Produces<Replies.PostedBody>(201).ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503).ProducesProblem(401).ProducesProblem(403);
-        group.MapMethods("/get/{n}", Reads, (string n, HttpContext http) => Get.HandleAsync(room(http), n, http, s.Rooms, s.GetResponder, s.Access))
+            .Produces<Responses.PostedBody>(201).ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503).ProducesProblem(401).ProducesProblem(403);
+        group.MapMethods("/get/{n}", Reads, (string n, HttpContext http) => Get.HandleAsync(room(http), n, http, s.GetPoll))
             .WithSummary("Message N: at once if it exists, held until it is posted if N is the next index, 204 at the poll timeout")
             .Produces<string>(200, Text).Produces(204).Produces(304).ProducesProblem(400).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503)
             .ProducesProblem(401).ProducesProblem(403);
         group.MapMethods("/messages", Reads, (string? from, string? limit, HttpContext http) =>
-                Batch.HandleAsync(room(http), from, limit, http, s.Rooms, s.BatchResponder, s.Options, s.Access))
+                Batch.HandleAsync(room(http), from, limit, http, s.BatchPoll, s.Options))
             .WithSummary("Every message from `from` on, up to `limit`; long-polls at the end of the room")
             .Produces<Batch.Page>().Produces(204).ProducesProblem(400).ProducesProblem(404).ProducesProblem(401).ProducesProblem(403);
         group.MapGet("/events", (string? from, string? format, HttpContext http) => Events.HandleAsync(room(http), from, format, http, s.Rooms, s.Store, s.Options, s.Access))

@@ -23,6 +23,6 @@ public static class Status
         var (loop, _) = ((RoomLoop Room, Unit Asked))found;
         var state = loop.State;
         if (await rooms.NextAsync(loop) is not { IsSome: true } next) return Problems.Unavailable("The room's shared log cannot be read; retry.");
-        return Replies.Json(new RoomStatus(loop.Name.Value, ((MessageIndex)next).Value, state.HeldCount, await board.HereAsync(loop)));
+        return Responses.Json(new RoomStatus(loop.Name.Value, ((MessageIndex)next).Value, state.HeldCount, await board.HereAsync(loop)));
     }
 }

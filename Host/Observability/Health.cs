@@ -22,7 +22,7 @@ public static class Health
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = WriteAsync });
     }
 
-    private static Task WriteAsync(HttpContext http, HealthReport report) => Endpoints.Replies.Json(new
+    private static Task WriteAsync(HttpContext http, HealthReport report) => Endpoints.Responses.Json(new
     {
         status = report.Status.ToString(),
         checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using Chat.Core.Room;
 using Chat.Core.Values;
@@ -5,29 +6,29 @@ using LanguageExt;
 
 namespace Chat.Host.Rooms;
 
-/// How an exchange ended, as the interpreter tells the waiting handler. Closed.
+/// How an exchange ended, as its handler learns it. Closed.
 public abstract record Outcome
 {
     private Outcome() { }
 
     /// Messages from an index on. <see cref="WasHeld"/>: it answers a poll that waited, so it must not be cached.
-    /// One instance is shared by every waiter of a fan-out, so the bytes are encoded once, not once per waiter.
+    /// One instance answers every waiter of a fan-out (and every follower reading the same message), so the message
+    /// is encoded once for all of them.
     public sealed record Messages(MessageIndex From, Seq<Message> Items, bool WasHeld) : Outcome
     {
         private byte[]? _first;
+        private string? _digest;
 
-        /// The first message's UTF-8 bytes (a seed poll's whole body). Racing threads compute the same bytes.
+        /// The first message's UTF-8 bytes (a seed poll's whole body). Racing threads make the same bytes.
         public byte[] FirstUtf8 => _first ??= Encoding.UTF8.GetBytes(Items.Head.Text.Value);
 
-        /// The seed poll's response for it (the first message as text), made once for every poll it answers.
-        public Microsoft.AspNetCore.Http.IResult? TextReply { get; set; }
+        /// The start of the SHA-256 of <see cref="FirstUtf8"/> in hex: what the ETag says of the bytes.
+        public string Digest => _digest ??= Convert.ToHexStringLower(SHA256.HashData(FirstUtf8).AsSpan(0, 8));
     }
 
-    /// The core's immediate answer (not found, posted, key conflict, store failed).
+    /// The room's reply without messages of its own: past the end, older than the room keeps (read the store),
+    /// posted, key conflict, store failed.
     public sealed record Replied(Reply Reply) : Outcome;
-
-    /// The messages are older than the room keeps in memory: the handler reads them from the store.
-    public sealed record FromStore(Want Want) : Outcome;
 
     /// The poll time is up: 204, poll again.
     public sealed record Expired : Outcome;
@@ -41,11 +42,6 @@ public abstract record Outcome
     /// The room could not take the command (store or room failure); try again later.
     public sealed record Unavailable(string Why) : Outcome;
 
-    /// The exchange wrote the response itself, with its endpoint's <see cref="IResponder"/> (a held seed or batch
-    /// poll): nothing is left to do.
-    public sealed record Answered : Outcome;
-
     public static readonly Outcome ExpiredOnce = new Expired();
-    public static readonly Outcome AnsweredOnce = new Answered();
     public static readonly Outcome GoneOnce = new Gone();
 }

@@ -78,7 +78,7 @@ public sealed class RoomDirectory(IMessageStore store, StoreWriter writer, TimeP
     /// pub/sub drops what a broken link was sent). Queues what the log has past this node's count into the room's
     /// loop, so that a command sent after this returns is decided on a room at least as far as the log was.
     public Task CatchUpAsync(RoomLoop room) =>
-        sharedLog is null ? Task.CompletedTask : Storage.Redis.Following.CatchUpAsync(room, sharedLog, room.State.Visible, log);
+        sharedLog is null ? Task.CompletedTask : Following.CatchUpAsync(room, sharedLog, room.State.Visible, log);
 
     /// Where the room ends now, for its status: this node's count or, with a shared log, the log's when it is further
     /// (an entry acknowledged by another node, or by this one, may not have been announced here yet: a client told

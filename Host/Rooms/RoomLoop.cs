@@ -15,7 +15,7 @@ namespace Chat.Host.Rooms;
 /// no post waiting for its store, no exchange open, nobody here), between two commands, so nothing is in flight. From then on
 /// it is out of the directory and forwards whatever still reaches it (a request that found it just before) to the
 /// room's next loop, in order; nobody else writes to it, so a room never has two writers that number messages.
-public sealed class RoomLoop
+public sealed class RoomLoop : IStoreSink
 {
     private readonly Channel<(Command? Command, Exchange? Exchange)> _inbox =
         Channel.CreateUnbounded<(Command?, Exchange?)>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
@@ -53,18 +53,19 @@ public sealed class RoomLoop
     /// Who follows the room now (its polls and streams, by client).
     public Presence Presence { get; }
 
-    /// The outcome of reading <paramref name="messages"/> from <paramref name="from"/> on: the same instance for every
-    /// poll that reads the same messages, so their response (bytes, ETag) is made once, not once per follower (a
-    /// busy room's followers mostly read the message just posted). Stored messages never change, so the same
-    /// index, count and first and last message instances are the same read. Any thread: a race makes two.
-    public Outcome.Messages Read(MessageIndex from, LanguageExt.Seq<Message> messages)
+    /// The outcome of a read of messages: the same instance for every poll that reads the same messages, so their
+    /// response is made once, not once per follower (a busy room's followers mostly read the message just posted).
+    /// Stored messages never change, so the same index, count and first and last instances are the same read.
+    /// Any thread: a race makes two.
+    public Outcome.Messages Read(Reply.Messages read)
     {
+        var (from, messages) = (read.From, read.Items);
         var last = Volatile.Read(ref _lastRead);
         if (last is not null && last.From == from && last.Items.Count == messages.Count
             && ReferenceEquals(last.Items.Head, messages.Head) && ReferenceEquals(last.Items.Last, messages.Last)) return last;
-        var read = new Outcome.Messages(from, messages, WasHeld: false);
-        Volatile.Write(ref _lastRead, read);
-        return read;
+        var outcome = new Outcome.Messages(from, messages, WasHeld: false);
+        Volatile.Write(ref _lastRead, outcome);
+        return outcome;
     }
 
     public Task Completion { get; }
@@ -74,6 +75,10 @@ public sealed class RoomLoop
     {
         if (!_inbox.Writer.TryWrite((command, exchange))) exchange?.Complete(new Outcome.Unavailable("the service is shutting down"));
     }
+
+    void IStoreSink.Stored(MessageIndex upTo) => Send(new Command.Stored(upTo));
+
+    void IStoreSink.Failed(MessageIndex from) => Send(new Command.Failed(from));
 
     /// Stop taking commands; the loop ends once it has handled what is queued.
     public void Stop() => _inbox.Writer.TryComplete();

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Chat.Core.Room;
 using Chat.Core.Values;
 using Chat.Host.Observability;
-using Chat.Host.Rooms;
 
 namespace Chat.Host.Storage;
 
@@ -14,24 +13,24 @@ namespace Chat.Host.Storage;
 /// The leader blocks on SQLite for the commit (tens of microseconds with Synchronous=Normal), one thread at a time.
 public sealed class StoreWriter : IDisposable
 {
-    private readonly ConcurrentQueue<(Append Append, RoomLoop Room)> _queue = new();
+    private readonly ConcurrentQueue<(Append Append, IStoreSink Room)> _queue = new();
     private readonly IMessageStore _store;
     private readonly int _maxBatch;
     private readonly ChatMetrics _metrics;
     private readonly ILogger _log;
-    private readonly List<(Append Append, RoomLoop Room)> _batch = [];
+    private readonly List<(Append Append, IStoreSink Room)> _batch = [];
     private int _leading;   // 1 while a thread commits; it alone touches _batch and _failedFrom
     private volatile bool _closed;
     /// After a failed commit, a room's later appends already queued fail too, until it numbers from the gap again.
-    private readonly Dictionary<RoomLoop, MessageIndex> _failedFrom = [];
+    private readonly Dictionary<IStoreSink, MessageIndex> _failedFrom = [];
 
     public StoreWriter(IMessageStore store, int maxBatch, ChatMetrics metrics, ILogger<StoreWriter> log) =>
         (_store, _maxBatch, _metrics, _log) = (store, maxBatch, metrics, log);
 
     /// Queues an append; it is stored by the next <see cref="Commit"/>.
-    public void Enqueue(Append append, RoomLoop room)
+    public void Enqueue(Append append, IStoreSink room)
     {
-        if (_closed) room.Send(new Command.Failed(append.At));
+        if (_closed) room.Failed(append.At);
         else _queue.Enqueue((append, room));
     }
 
@@ -56,14 +55,14 @@ public sealed class StoreWriter : IDisposable
         }
     }
 
-    private bool FailsEarlier((Append Append, RoomLoop Room) item)
+    private bool FailsEarlier((Append Append, IStoreSink Room) item)
     {
         if (!_failedFrom.TryGetValue(item.Room, out var from)) return false;
         if (item.Append.At <= from) { _failedFrom.Remove(item.Room); return false; }
         return true;
     }
 
-    private void Write(List<(Append Append, RoomLoop Room)> batch)
+    private void Write(List<(Append Append, IStoreSink Room)> batch)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var rooms = batch.GroupBy(x => x.Room);
@@ -71,7 +70,7 @@ public sealed class StoreWriter : IDisposable
         {
             _store.Write(batch.ConvertAll(x => x.Append));
             _metrics.Committed(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
-            foreach (var room in rooms) room.Key.Send(new Command.Stored(room.Max(x => x.Append.At).Next));
+            foreach (var room in rooms) room.Key.Stored(room.Max(x => x.Append.At).Next);
         }
         catch (Exception e)
         {
@@ -80,7 +79,7 @@ public sealed class StoreWriter : IDisposable
             {
                 var from = room.Min(x => x.Append.At);
                 _failedFrom[room.Key] = from;
-                room.Key.Send(new Command.Failed(from));
+                room.Key.Failed(from);
             }
         }
     }

@@ -9,7 +9,7 @@ using static LanguageExt.Prelude;
 namespace Chat.Specs.Properties;
 
 /// More of what the room promises, over the same random scripts (laws the mutation score showed missing: each
-/// states a promise of the README or of the core's own comments that no law checked).
+/// states a promise of the docs or of the core's own comments that no law checked).
 public sealed class CoreLaws
 {
     private static Property ForRuns(Func<Seq<Command>, Seq<Turn>, Property> law, bool finished = false, RoomLimits? limits = null) =>
@@ -75,7 +75,7 @@ public sealed class CoreLaws
                 {
                     Effect.Deliver d => (d.Want, d.Messages.Count),
                     Effect.Answer { Reply: Reply.Messages m } when turn.Command is Command.Subscribe s => (s.Waiter.Want, m.Items.Count),
-                    Effect.Load l => (l.Want, l.Want.Limit),
+                    Effect.Answer { Reply: Reply.FromStore f } => (f.Want, f.Want.Limit),
                     _ => (null, 0),
                 };
                 if (got.Want is not { } w) continue;

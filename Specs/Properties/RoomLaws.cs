@@ -24,7 +24,7 @@ public sealed class RoomLaws
             .Classify(commands.Exists(c => c is Command.Timeout), "with timeouts")
             .Classify(commands.Exists(c => c is Command.Failed), "with failed stores")
             .Classify(run.Exists(t => t.Effects.Exists(e => e is Effect.Deliver)), "with deliveries")
-            .Classify(run.Exists(t => t.Effects.Exists(e => e is Effect.Load)), "with reads past the window");
+            .Classify(run.Exists(t => t.Effects.Exists(e => e is Effect.Answer { Reply: Reply.FromStore })), "with reads past the window");
     });
 
     [Property(MaxTest = 200)]
@@ -80,8 +80,7 @@ public sealed class RoomLaws
     {
         // Arrays, not collection expressions: `[x]` as a Seq would call its immutable Add and drop the result.
         Effect.Deliver d => d.To.ToArray(),
-        Effect.Answer { Reply: Reply.Messages or Reply.Ahead } a => new[] { a.To },
-        Effect.Load l => new[] { l.To },
+        Effect.Answer { Reply: Reply.Messages or Reply.Ahead or Reply.FromStore } a => new[] { a.To },
         Effect.Expire e => new[] { e.Waiter.Id },
         Effect.Forget f => new[] { f.Waiter.Id },
         _ => Array.Empty<WaiterId>(),

@@ -4,7 +4,6 @@ using Chat.Core.Values;
 using Chat.Host.Rooms;
 using Chat.Specs.Http;
 using LanguageExt;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Chat.Specs.Rooms;
@@ -53,7 +52,7 @@ public sealed class ExchangeSpecs
             await post.Task.WaitAsync(TimeSpan.FromSeconds(10));
         }
         async Task<Outcome.Messages> Read(long at, int count) =>
-            Assert.IsType<Outcome.Messages>(await Poll.AskAsync(room, new Want(new MessageIndex(at), count), new DefaultHttpContext(), rooms, CancellationToken.None));
+            Assert.IsType<Outcome.Messages>(await Poll.AskAsync(room, new Want(new MessageIndex(at), count), Reader, rooms, CancellationToken.None));
         string[] Texts(Outcome.Messages m) => m.Items.Select(t => t.Text.Value).ToArray();
 
         var first = await Read(0, 1);
@@ -66,11 +65,13 @@ public sealed class ExchangeSpecs
         Assert.Equal(["b"], Texts(await Read(1, 1)));
     }
 
+    private static readonly Asker Reader = new(new ClientKey("reader", null), null);
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task<WeakReference> HoldAndAnswerAsync(RoomLoop room, CancellationToken connection)
     {
         var poll = Exchange.ForPoll(room, Want.One(room.State.Next));
-        var held = poll.Hold(lease: null, connection);
+        var held = Poll.HoldAsync(room, poll, seat: null, connection).AsTask();
         var post = Exchange.ForPost();
         room.Send(new Command.Post(Message.Of((MessageText)MessageText.Parse("m", 1000).RightToSeq().Head), post.Id, Option<IdempotencyKey>.None), post);
         Assert.IsType<Outcome.Messages>(await held.WaitAsync(TimeSpan.FromSeconds(10)));

@@ -1,8 +1,7 @@
 using Chat.Core.Values;
-using Chat.Host.Rooms;
 using StackExchange.Redis;
 
-namespace Chat.Host.Storage.Redis;
+namespace Chat.Host.Rooms;
 
 /// Presence over several nodes, kept in Redis with expiry rather than summed by hand: every <see cref="Every"/>
 /// each node writes the clients here in each of its rooms into the sorted set `chat:{room}:here` (member: the

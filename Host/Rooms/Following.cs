@@ -1,8 +1,8 @@
 using Chat.Core.Room;
 using Chat.Core.Values;
-using Chat.Host.Rooms;
+using Chat.Host.Storage;
 
-namespace Chat.Host.Storage.Redis;
+namespace Chat.Host.Rooms;
 
 /// How a node's rooms follow the shared log: every announced entry goes to its room (if this node has it
 /// loaded) as a Logged command; a room that finds a gap, a room just loaded, and every room after the link

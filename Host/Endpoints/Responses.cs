@@ -1,42 +1,32 @@
 using System.Text.Json;
-using Chat.Core.Room;
 using Chat.Core.Values;
 using Chat.Host.Rooms;
 
 namespace Chat.Host.Endpoints;
 
-/// Outcomes turned into responses. A message body is written as bytes straight to the response pipe
-/// (encoded once per fan-out, see <see cref="Outcome.Messages.FirstUtf8"/>): measured here, that alone cut
-/// the time to the last of 15,000 waiters by about 15% against `Results.Text` per waiter (PERFORMANCE.md).
-public static class Replies
+/// The chat's own responses (problem+json is <see cref="Problems"/>): each sets its status and headers and writes
+/// its body with its length, so it leaves in one send.
+public static class Responses
 {
-    /// Seed: the message at N as `text/plain`, exactly its bytes. <paramref name="personal"/>: a protected room's, which
-    /// no shared cache may keep (another reader may not have the right to it).
-    public static IResult Message(Outcome.Messages m, bool personal = false) =>
-        m.TextReply ??= new MessageResult(m.From, m.FirstUtf8, Cacheable: !m.WasHeld, personal ? Headers.ImmutablePrivate : Headers.Immutable);
-
-    /// Every way a poll can end without messages, the same for the seed poll and the batch.
-    public static IResult WithoutMessages(Outcome outcome) => outcome switch
-    {
-        Outcome.Replied { Reply: Reply.Ahead a } => Problems.Ahead(a),
-        Outcome.Expired => Expired(),
-        Outcome.Unavailable u => Problems.Unavailable(u.Why),
-        Outcome.Refused r => Problems.For(r.Rejection),
-        _ => Results.Empty, // Gone: the client hung up; nobody reads this
-    };
+    /// Seed: the message at N as `text/plain`, exactly its bytes, written straight to the response pipe (encoded once
+    /// for every poll the outcome answers). <paramref name="personal"/>: a protected room's, which no shared cache may keep.
+    public static IResult Message(Outcome.Messages m, bool personal) => new MessageResponse(m, personal ? Headers.ImmutablePrivate : Headers.Immutable);
 
     /// Seed: nothing was posted before the poll timeout: 204, poll N again.
-    public static IResult Expired() => NoContent;
+    public static readonly IResult NoContent = new NoContentResponse();
 
-    public static IResult Posted(RoomName room, MessageIndex at, string getPath) =>
-        new PostedResult(room, at, getPath);
+    /// The client hung up: nobody reads the response.
+    public static readonly IResult Nothing = Results.Empty;
+
+    /// 201 with `Location` naming where the message can be read, and its index in the body.
+    public static IResult Posted(RoomName room, MessageIndex at, string getPath) => new PostedResponse(room, at, getPath);
 
     /// JSON that describes a room now (a page at its end, its status): never cached.
-    public static IResult Json<T>(T value) => new JsonReply<T>(value);
+    public static IResult Json<T>(T value) => new JsonResponse<T>(value);
 
-    private static readonly IResult NoContent = new NoContentResult();
+    public sealed record PostedBody(string Room, long Index);
 
-    private sealed record JsonReply<T>(T Value) : IResult
+    private sealed record JsonResponse<T>(T Value) : IResult
     {
         public Task ExecuteAsync(HttpContext http)
         {
@@ -45,8 +35,7 @@ public static class Replies
         }
     }
 
-    /// JSON with its length, not chunked: the response leaves in one send, where chunked took a second one for the
-    /// terminating chunk (and the client a second read).
+    /// With its length, not chunked: chunked takes a second send for the terminating chunk.
     private static Task WriteJson<T>(HttpResponse response, T value)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(value, Endpoints.Json.Options);
@@ -55,18 +44,17 @@ public static class Replies
         return response.BodyWriter.WriteAsync(body).AsTask();
     }
 
-    private sealed record MessageResult(MessageIndex At, byte[] Utf8, bool Cacheable, string Caching) : IResult
+    /// A message read at once may be cached and revalidated (ETag, 304); one that a held poll waited for may not.
+    private sealed class MessageResponse(Outcome.Messages m, string caching) : IResult
     {
-        private string? _etag;
-
         public Task ExecuteAsync(HttpContext http)
         {
             var response = http.Response;
-            if (Cacheable)
+            if (!m.WasHeld)
             {
-                var etag = _etag ??= Headers.ETag(At, Utf8);
+                var etag = Headers.ETag(m.From, m.Digest);
                 response.Headers.ETag = etag;
-                response.Headers.CacheControl = Caching;
+                response.Headers.CacheControl = caching;
                 if (Matches(http.Request.Headers.IfNoneMatch, etag))
                 {
                     response.StatusCode = StatusCodes.Status304NotModified;
@@ -76,12 +64,12 @@ public static class Replies
             else response.Headers.CacheControl = Headers.NoStore;
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = Headers.PlainText;
-            response.ContentLength = Utf8.Length;
-            return HttpMethods.IsHead(http.Request.Method) ? Task.CompletedTask : response.BodyWriter.WriteAsync(Utf8).AsTask();
+            response.ContentLength = m.FirstUtf8.Length;
+            return HttpMethods.IsHead(http.Request.Method) ? Task.CompletedTask : response.BodyWriter.WriteAsync(m.FirstUtf8).AsTask();
         }
     }
 
-    /// `If-None-Match` names this ETag, or is `*`. A loop, not Any with a lambda: every read of a stored message runs it.
+    /// `If-None-Match` names this ETag, or is `*`.
     private static bool Matches(Microsoft.Extensions.Primitives.StringValues ifNoneMatch, string etag)
     {
         foreach (var v in ifNoneMatch)
@@ -89,7 +77,7 @@ public static class Replies
         return false;
     }
 
-    private sealed class NoContentResult : IResult
+    private sealed class NoContentResponse : IResult
     {
         public Task ExecuteAsync(HttpContext http)
         {
@@ -99,8 +87,7 @@ public static class Replies
         }
     }
 
-    /// 201 with `Location` naming where the message can be read, and its index in the body.
-    private sealed record PostedResult(RoomName Room, MessageIndex At, string GetPath) : IResult
+    private sealed record PostedResponse(RoomName Room, MessageIndex At, string GetPath) : IResult
     {
         public Task ExecuteAsync(HttpContext http)
         {
@@ -111,8 +98,6 @@ public static class Replies
             return WriteJson(response, new PostedBody(Room.Value, At.Value));
         }
     }
-
-    public sealed record PostedBody(string Room, long Index);
 }
 
 /// JSON as the API speaks it: camelCase, no indentation, letters of every script as themselves
