@@ -1,4 +1,4 @@
-using Chat.Specs.Http;
+using Chat.Specs.Http.Support;
 
 namespace Chat.Specs.Clients;
 

@@ -1,5 +1,5 @@
 using Chat.Client;
-using Chat.Specs.Http;
+using Chat.Specs.Http.Support;
 using Xunit.Abstractions;
 
 namespace Chat.Specs.Clients;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Chat.Client;
-using Chat.Specs.Http;
+using Chat.Specs.Http.Support;
 using Xunit.Abstractions;
 
 namespace Chat.Specs.Clients;

@@ -1,6 +1,6 @@
 using System.Net;
 using Chat.Client;
-using Chat.Specs.Http;
+using Chat.Specs.Http.Support;
 
 namespace Chat.Specs.Clients;
 

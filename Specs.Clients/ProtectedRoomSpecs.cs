@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Chat.Client;
-using Chat.Specs.Http;
+using Chat.Specs.Http.Support;
 
 namespace Chat.Specs.Clients;
 

@@ -31,7 +31,7 @@ public sealed class TokenSettingsSpecs
     /// Tokens in headers and in `access_token`, valid, expired and malformed, with every chat log line and the
     /// authentication handler's own at Information: no token, nor its signature, is in the log. (ASP.NET Core's request
     /// log, Microsoft.AspNetCore.Hosting.Diagnostics, writes whole URLs with their query: it is off in appsettings.json,
-    /// and README says why it stays off where tokens ride in `access_token`.)
+    /// and docs/protected-rooms.md says why it stays off where tokens ride in `access_token`.)
     [Fact]
     public async Task A_token_never_appears_in_the_log()
     {

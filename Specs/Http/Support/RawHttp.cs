@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace Chat.Specs.Http;
+namespace Chat.Specs.Http.Support;
 
 /// A response as it came off the wire.
 public sealed record RawResponse(string StatusLine, IReadOnlyList<(string Name, string Value)> Headers, byte[] Body)

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Chat.Specs.Http;
+namespace Chat.Specs.Http.Support;
 
 /// The real host on real Kestrel, listening on a free 127.0.0.1 port, with its own SQLite file in a temp
 /// folder (or the memory store). Stopped and deleted on dispose.

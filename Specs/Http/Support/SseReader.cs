@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Chat.Specs.Http;
+namespace Chat.Specs.Http.Support;
 
 /// A Server-Sent Events client as the spec defines its parsing: `id:` and `data:` lines, a blank line ends
 /// an event, data lines join with LF, comments (`:`) are kept apart so specs can see keep-alives.

@@ -3,7 +3,7 @@ using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Chat.Specs.Http;
+namespace Chat.Specs.Http.Support;
 
 /// Tokens as an issuer makes them: a `chat` claim `{ "read": [...], "post": [...] }`, a `name`, an `exp`.
 public static class Tokens

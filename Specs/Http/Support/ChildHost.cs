@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
-namespace Chat.Specs.Http;
+namespace Chat.Specs.Http.Support;
 
 /// The host as a real child process (`dotnet Chat.Host.dll`), for what only a process can show:
 /// kill -9, SIGTERM, exit codes and the one line it prints when it refuses to start.

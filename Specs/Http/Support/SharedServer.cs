@@ -1,4 +1,4 @@
-namespace Chat.Specs.Http;
+namespace Chat.Specs.Http.Support;
 
 /// One server for every spec of a class (each spec uses rooms of its own), started with the class's settings.
 public abstract class SharedServer(params string[] settings) : IAsyncLifetime

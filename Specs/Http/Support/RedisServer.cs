@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Chat.Specs.Http;
+namespace Chat.Specs.Http.Support;
 
 /// A real `redis-server` (Debian's package) on a free 127.0.0.1 port with its own folder, append-only file
 /// on and fsynced at every write, so a restart keeps every acknowledged entry. Stopped by its pid.

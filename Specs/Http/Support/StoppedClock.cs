@@ -1,4 +1,4 @@
-namespace Chat.Specs.Http;
+namespace Chat.Specs.Http.Support;
 
 /// The system's clock for timers and timestamps, but a wall-clock time that moves only when told: messages are
 /// stamped with known times, so exchanges that show them can be pinned.

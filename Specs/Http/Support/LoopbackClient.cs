@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Chat.Specs.Http;
+namespace Chat.Specs.Http.Support;
 
 /// An HttpClient whose connections come from a loopback address of the spec's choosing (all of 127.0.0.0/8 is
 /// loopback on Linux): to a server or a proxy, another client.

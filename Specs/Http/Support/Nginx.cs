@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
-namespace Chat.Specs.Http;
+namespace Chat.Specs.Http.Support;
 
 /// A real nginx (Debian's package) in front of the nodes, running the product's own `deploy/nginx.conf` with only
 /// its ports filled in: the listener on a free 127.0.0.1 port, the upstream servers on the nodes' ports (and its log in

@@ -1,4 +1,4 @@
-namespace Chat.Specs.Http;
+namespace Chat.Specs.Http.Support;
 
 /// What operators run: a redis-server, three Host nodes sharing it, and nginx in front with the shipped
 /// `deploy/nginx.conf`; everything on loopback. Each node listens on a port of its own, fixed for the cluster's

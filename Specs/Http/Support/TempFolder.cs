@@ -1,4 +1,4 @@
-namespace Chat.Specs.Http;
+namespace Chat.Specs.Http.Support;
 
 /// A folder of the spec's own under the temp directory, deleted with whatever is in it when disposed. Declare it
 /// before the hosts that write into it, so they are disposed (stopped) first.

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 
-namespace Chat.Specs.Http;
+namespace Chat.Specs.Http.Support;
 
 /// Small conveniences for talking to the service the way its clients do.
 public static class Wire
