@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace Chat.Client;
 
-/// The service's JSON shapes that are not part of the public API (README, "The protocol").
+/// The service's JSON shapes that are not part of the public API (docs/protocol.md).
 internal static class Wire
 {
     public sealed record Posted(string Room, long Index);

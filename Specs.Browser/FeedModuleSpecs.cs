@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Chat.Specs.Browser;
 
-/// wwwroot/feed.js as another page embeds it (README, "Clients"): imported on its own, `follow` told of each
+/// wwwroot/feed.js as another page embeds it (docs/clients.md): imported on its own, `follow` told of each
 /// message through `on.messages`, `send` posting. Through a kill and restart of the Host, the record holds
 /// every message once and in order.
 [Collection(BrowserCollection.Name)]

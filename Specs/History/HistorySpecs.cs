@@ -9,7 +9,7 @@ public sealed class HistoryCollection;
 /// The running service agrees with the model "each room is an append-only log" under faults, Jepsen-style: a
 /// history of concurrent HTTP clients against real Host processes, with a nemesis striking from the same seed, is
 /// judged by <see cref="Checker"/>. Short here (CHAT_HISTORY_SECONDS, 20 s by default); a soak is the same command
-/// with a longer length (README, "Histories under faults"). A failing run writes its history and prints the path;
+/// with a longer length (docs/verification.md). A failing run writes its history and prints the path;
 /// <see cref="RejudgeSpecs"/> judges a saved one again.
 [Collection("history")]
 public sealed class HistorySpecs(ITestOutputHelper output)
