@@ -64,7 +64,7 @@ public static class Events
             await Problems.Ahead(new Reply.Ahead(next, room.State.Visible)).ExecuteAsync(http);
             return;
         }
-        if (Seat.Take(rooms.Quota, room.Presence, ClientKey.Of(http), http.Connection.RemoteIpAddress, out var refused) is not { } seat)
+        if (Seat.Take(rooms.Quota, [room.Presence], ClientKey.Of(http), http.Connection.RemoteIpAddress, out var refused) is not { } seat)
         {
             await Problems.For(refused!).ExecuteAsync(http);
             return;
@@ -76,22 +76,13 @@ public static class Events
         IMessageStore store, ChatOptions options)
     {
         var response = http.Response;
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = Headers.NoStore;
-        response.Headers["X-Accel-Buffering"] = "no"; // nginx and kin: pass each event on at once
-        await WriteAsync(response, "retry: 1000\n\n");
+        await BeginAsync(response);
         var aborted = http.RequestAborted;
         var asker = Asker.Of(http, seated: true);
         while (!aborted.IsCancellationRequested && !rooms.Stopping)
         {
-            var left = ends - DateTimeOffset.UtcNow;
-            if (left <= TimeSpan.Zero)
-            {
-                await WriteAsync(response, ": the token has expired; reconnect with a fresh one\n\n");
-                return;
-            }
-            using var quiet = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-            quiet.CancelAfter(left < options.KeepAlive ? left.Value : options.KeepAlive); // a quiet room: give up this poll and send a keep-alive
+            using var quiet = await QuietAsync(response, ends, aborted, options.KeepAlive);
+            if (quiet is null) return;
             var outcome = await Poll.AskAsync(room, new Want(next, options.MaxBatch), asker, rooms, quiet.Token);
             var messages = outcome switch
             {
@@ -123,7 +114,31 @@ public static class Events
         return events.ToString();
     }
 
-    private static async Task WriteAsync(HttpResponse response, string text)
+    /// The stream's head: never cached, passed on by proxies at once, and a client that reconnects after 1 s.
+    public static async Task BeginAsync(HttpResponse response)
+    {
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = Headers.NoStore;
+        response.Headers["X-Accel-Buffering"] = "no"; // nginx and kin: pass each event on at once
+        await WriteAsync(response, "retry: 1000\n\n");
+    }
+
+    /// A token for the next poll, given up at the keep-alive interval (a quiet room then gets a keep-alive comment) or
+    /// when the token stops being taken; null once it has (the stream then ends, saying why).
+    public static async Task<CancellationTokenSource?> QuietAsync(HttpResponse response, DateTimeOffset? ends, CancellationToken aborted, TimeSpan keepAlive)
+    {
+        var left = ends - DateTimeOffset.UtcNow;
+        if (left <= TimeSpan.Zero)
+        {
+            await WriteAsync(response, ": the token has expired; reconnect with a fresh one\n\n");
+            return null;
+        }
+        var quiet = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        quiet.CancelAfter(left < keepAlive ? left.Value : keepAlive);
+        return quiet;
+    }
+
+    public static async Task WriteAsync(HttpResponse response, string text)
     {
         try
         {

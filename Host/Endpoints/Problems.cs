@@ -41,8 +41,11 @@ public static class Problems
     };
 
     /// Seed: `pos > size` is 404.
-    public static IResult Ahead(Reply.Ahead r) =>
-        Problem(404, "No such message yet", $"Index {r.Asked} is past the next message ({r.Next}); poll {r.Next} instead.");
+    public static IResult Ahead(Reply.Ahead r, Chat.Core.Values.RoomName? room = null)
+    {
+        var detail = $"Index {r.Asked} is past the next message ({r.Next}); poll {r.Next} instead.";
+        return Problem(404, "No such message yet", room is null ? detail : $"Room '{room}': {detail}");
+    }
 
     public static IResult KeyConflict(Reply.KeyConflict r) =>
         Problem(422, "Idempotency-Key reused", $"This key was first used for a different message, stored at index {r.At}.");

@@ -42,6 +42,17 @@ public static class Routes
             .WithSummary("Rooms that have messages, by name, a page at a time")
             .Produces<RoomList.Listing>().ProducesProblem(400);
         Only(list, "", "GET, HEAD");
+
+        var many = app.MapGroup("/messages").WithTags("Rooms").WithMetadata(OwnProblems.Instance);
+        many.MapMethods("", Reads, (string? from, string? limit, HttpContext http) => ManyRooms.HandleAsync(from, limit, http, s.Rooms, s.Store, s.Access, s.Options.Value))
+            .WithSummary("Several rooms in one long poll: `from=lobby:41,dev:7` (room:N, or a room alone for its end); answered when any has messages, with `next`, the cursor to poll next")
+            .Produces<ManyRooms.Page>().Produces(204).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503);
+        Only(many, "", "GET, HEAD");
+        var stream = app.MapGroup("/events").WithTags("Rooms").WithMetadata(OwnProblems.Instance);
+        stream.MapGet("", (string? from, HttpContext http) => ManyEvents.HandleAsync(from, http, s.Rooms, s.Store, s.Access, s.Options.Value))
+            .WithSummary("Several rooms as one Server-Sent Events stream: `from=lobby:41,dev:7`; each event is a message with its room, its id the cursor past it (resumed with Last-Event-ID)")
+            .Produces<string>(200, "text/event-stream").ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(429);
+        Only(stream, "", "GET");
         return app;
     }
 

@@ -37,6 +37,10 @@ public sealed class ChatOptions
     [Range(1, 10_000)]
     public int MaxBatch { get; set; } = 1000;
 
+    /// Rooms one poll or stream may follow at once (`GET /messages?from=...`); more is 400.
+    [Range(1, 10_000)]
+    public int MaxRoomsPerPoll { get; set; } = 50;
+
     /// Rooms loaded at once; past it a new room is 503 (Retry-After: 1) while the idle ones unload themselves.
     [Range(1, 1_000_000)]
     public int MaxRooms { get; set; } = 10_000;

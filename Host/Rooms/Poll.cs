@@ -54,9 +54,45 @@ public static class Poll
     {
         if (rooms.Stopping) return new(Outcome.ExpiredOnce);
         Seat? seat = null;
-        if (!asker.Seated && (seat = Seat.Take(rooms.Quota, room.Presence, asker.Client, asker.Address, out var refused)) is null)
+        if (!asker.Seated && (seat = Seat.Take(rooms.Quota, [room.Presence], asker.Client, asker.Address, out var refused)) is null)
             return new(new Outcome.Refused(refused!));
         return HoldAsync(room, Exchange.ForPoll(room, want), seat, hangUp);
+    }
+
+    /// Several rooms in one poll: what any of them has now, else held in every one until the first answers; the
+    /// others are then let go (their cursors stay where they were). One seat for all of them. An outcome per room,
+    /// in order: null where that room had nothing, <see cref="Outcome.Gone"/> where it was let go.
+    public static async Task<Outcome?[]> AskEachAsync(IReadOnlyList<(RoomLoop Room, Want Want)> asks, Asker asker, RoomDirectory rooms,
+        CancellationToken hangUp)
+    {
+        var outcomes = new Outcome?[asks.Count];
+        var answered = false;
+        for (var i = 0; i < asks.Count; i++)
+        {
+            var (room, want) = asks[i];
+            var reply = Room.Now(room.State, want);
+            if (reply is Reply.Ahead && room.State.SharedLog)
+            {
+                await rooms.CatchUpAsync(room).ConfigureAwait(false); // past this node's end only: held below
+                continue;
+            }
+            if (reply is Reply.Messages or Reply.FromStore) Seen(room, asker);
+            outcomes[i] = reply is Reply.Messages m ? room.Read(m) : reply is null ? null : new Outcome.Replied(reply);
+            answered |= reply is not null;
+        }
+        if (answered) return outcomes;
+        if (rooms.Stopping) return Array.ConvertAll(outcomes, _ => Outcome.ExpiredOnce);
+        Seat? seat = null;
+        if (!asker.Seated && (seat = Seat.Take(rooms.Quota, [.. asks.Select(a => a.Room.Presence)], asker.Client, asker.Address, out var refused)) is null)
+            return Array.ConvertAll(outcomes, _ => new Outcome.Refused(refused!));
+        using (seat)
+        {
+            using var first = CancellationTokenSource.CreateLinkedTokenSource(hangUp);
+            var held = asks.Select(a => HoldAsync(a.Room, Exchange.ForPoll(a.Room, a.Want), null, first.Token).AsTask()).ToArray();
+            await Task.WhenAny(held).ConfigureAwait(false);
+            await first.CancelAsync().ConfigureAwait(false); // the rest are reset in their rooms; one answered meanwhile keeps its answer
+            return await Task.WhenAll(held).ConfigureAwait(false);
+        }
     }
 
     /// The room was unloaded since this request (an event stream, for one) found it: its state stopped there.

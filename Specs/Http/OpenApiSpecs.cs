@@ -22,6 +22,8 @@ public sealed class OpenApiSpecs
             ("/rooms/{room}/events", "get", ["200", "400", "401", "403", "404"]),
             ("/rooms/{room}", "get", ["200", "400", "401", "403"]),
             ("/rooms", "get", ["200", "400"]),
+            ("/messages", "get", ["200", "204", "400", "401", "403", "404"]),
+            ("/events", "get", ["200", "400", "401", "403", "404"]),
         ];
         foreach (var (path, method, statuses) in expected)
         {

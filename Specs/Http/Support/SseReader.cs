@@ -23,8 +23,15 @@ public sealed class SseReader : IAsyncDisposable
         return new SseReader(response, await response.Content.ReadAsStreamAsync());
     }
 
-    /// The next event, as (id, data); bounded.
+    /// The next event, as (id, data), its id an index; bounded.
     public async Task<(long Id, string Data)> NextAsync(CancellationToken cancel = default)
+    {
+        var (id, data) = await NextEventAsync(cancel);
+        return (long.Parse(id, System.Globalization.CultureInfo.InvariantCulture), data);
+    }
+
+    /// The next event, as (id, data), its id as sent; bounded.
+    public async Task<(string Id, string Data)> NextEventAsync(CancellationToken cancel = default)
     {
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         bound.CancelAfter(Wire.Bound);
@@ -34,7 +41,7 @@ public sealed class SseReader : IAsyncDisposable
         {
             if (line.Length == 0)
             {
-                if (id is not null) return (long.Parse(id, System.Globalization.CultureInfo.InvariantCulture), string.Join("\n", data));
+                if (id is not null) return (id, string.Join("\n", data));
                 continue;
             }
             if (line.StartsWith(':')) Comments.Add(line);
