@@ -11,11 +11,13 @@ public sealed partial class ChatPage : IAsyncDisposable
     public const float Wait = 15_000;  // ms: the bound of every wait on the page
 
     readonly IBrowserContext context;
+    readonly bool ownsContext;
     readonly List<string> errors = [];
 
-    ChatPage(IBrowserContext context, IPage page)
+    ChatPage(IBrowserContext context, IPage page, bool ownsContext = true)
     {
         this.context = context;
+        this.ownsContext = ownsContext;
         Page = page;
         page.Console += (_, message) =>
         {
@@ -65,6 +67,16 @@ public sealed partial class ChatPage : IAsyncDisposable
         return page;
     }
 
+    /// Another tab of the same browser (its context: the same storage, Web Locks and BroadcastChannels) on `room`;
+    /// disposing it closes that tab alone.
+    public async Task<ChatPage> OpenTabAsync(string room, bool waitLive = true)
+    {
+        var tab = new ChatPage(context, await context.NewPageAsync(), ownsContext: false);
+        await tab.Page.GotoAsync($"/#room={room}");
+        if (waitLive) await tab.ShouldBeLiveAsync();
+        return tab;
+    }
+
     /// Types into the message field and presses Enter, as a person would.
     public async Task SendAsync(string text)
     {
@@ -102,7 +114,11 @@ public sealed partial class ChatPage : IAsyncDisposable
         return path;
     }
 
-    public async ValueTask DisposeAsync() => await context.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (ownsContext) await context.DisposeAsync();
+        else if (!Page.IsClosed) await Page.CloseAsync();
+    }
 
     [GeneratedRegex("^(reconnecting|offline)$")]
     private static partial Regex AwayState();

@@ -88,6 +88,10 @@ public sealed class HostProcess : IAsyncDisposable
     public async Task<int> NextAsync(string room) =>
         (await http.GetFromJsonAsync<RoomStatus>($"/rooms/{room}"))!.Next;
 
+    /// How many polls the room holds now.
+    public async Task<int> HeldAsync(string room) =>
+        (await http.GetFromJsonAsync<RoomStatus>($"/rooms/{room}"))!.Held;
+
     public string Log { get { lock (log) return log.ToString(); } }
 
     public async ValueTask DisposeAsync()
@@ -134,5 +138,5 @@ public sealed class HostProcess : IAsyncDisposable
         typeof(HostProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 
     sealed record Posted(string Room, int Index);
-    sealed record RoomStatus(string Room, int Next);
+    sealed record RoomStatus(string Room, int Next, int Held);
 }

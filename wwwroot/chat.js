@@ -1,6 +1,6 @@
 // The page: room from the URL hash, the live list, the connection indicator, who is here, the message form.
 // Message text and names only ever go through textContent: never parsed as HTML, never linkified.
-import { follow, send, watchHere } from './feed.js';
+import { followShared, send, watchHere } from './feed.js';
 
 const ROOM = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_SHOWN = 1000;    // older items leave the DOM so a page left open for days stays light
@@ -49,7 +49,7 @@ function open({ room, token }) {
   showHere({ count: 0, names: [] });
   // A callback that comes after leaving the room must not touch the next room's list.
   const live = fn => (...args) => { if (!controller.signal.aborted) fn(...args); };
-  follow(room, {
+  followShared(room, {
     messages: live(show),
     caughtUp: live(() => list.removeAttribute('aria-busy')),
     state: live(setState),

@@ -147,6 +147,166 @@ export async function follow(room, on, signal, token = '') {
   }
 }
 
+const LEADER_LOCK = 'chat-follow';   // the Web Lock whose holder polls for every tab of this origin
+const CHANNEL = 'chat-follow';       // the BroadcastChannel the tabs share what it receives on
+const WANT_MS = 2_000;               // how often a tab says which room it shows (and where it is)
+const WANT_TTL_MS = 6_000;           // a tab not heard from for this long has closed
+
+/**
+ * follow(), through one long poll per browser: a browser opens at most six HTTP/1.1 connections to a host, and a held
+ * poll per tab would take them all. The tabs of an origin elect one (Web Locks) to hold `GET /messages?from=...` for
+ * every room any tab shows; it shares what arrives on a BroadcastChannel. When it closes, the next tab takes over at
+ * the cursors the tabs last gave. Each tab keeps its own `next`, so nothing is shown twice, and fetches any gap itself,
+ * so nothing is lost. Without those APIs, or in a protected room (its token is the tab's own), it is follow().
+ */
+export async function followShared(room, on, signal, token = '') {
+  if (token || !('locks' in navigator) || typeof BroadcastChannel !== 'function') return follow(room, on, signal, token);
+  const channel = new BroadcastChannel(CHANNEL);
+  signal.addEventListener('abort', () => channel.close(), { once: true });
+  const wants = new Map();            // tab id -> { room, next, at }: what every tab shows, should this one lead
+  let next = null;                    // the next index to show; null until the history is shown
+  const early = [];                   // messages that came before the history was shown
+
+  // Shows each index once, in order: what does not follow on is held back until the gap before it is read.
+  const deliver = async messages => {
+    if (next === null) { early.push(...messages); return; }
+    try {
+      if (messages.length && messages[0].index > next) messages = [...await upTo(messages[0].index), ...messages];
+    } catch { return; }  // the gap could not be read: the next message reads it again
+    const fresh = [];
+    for (const m of messages) if (m.index === next) { fresh.push(m); next++; }
+    if (fresh.length) on.messages(fresh);
+  };
+  const upTo = async end => {
+    const read = [];
+    for (let from = next; from < end;) {
+      const page = await batch(room, from, signal);
+      if (!page.length) break;
+      read.push(...page);
+      from = page.at(-1).index + 1;
+    }
+    return read;
+  };
+  const want = () => {
+    const mine = { type: 'want', tab: clientId, room, next, at: Date.now() };
+    wants.set(clientId, mine);
+    channel.postMessage(mine);
+  };
+  // The history, read at once (no held poll): from the room's end less a page, as follow() shows it.
+  const load = async () => {
+    const backoff = new Backoff();
+    while (next === null && !signal.aborted) {
+      try {
+        const status = await get(`/rooms/${encodeURIComponent(room)}`, signal, STATUS_MS, token);
+        if (!status.ok) throw new HttpError(status);
+        const count = (await status.json()).next;
+        let from = Math.max(0, count - PAGE);
+        const history = [];
+        while (from < count) {
+          const page = await batch(room, from, signal);
+          if (!page.length) break;
+          history.push(...page);
+          from = page.at(-1).index + 1;
+        }
+        next = from;
+        if (history.length) on.messages(history);
+        on.caughtUp();
+        on.state('live');
+        await deliver(early.splice(0));
+        want();
+      } catch (error) {
+        if (signal.aborted) return;
+        if (error instanceof AccessError) { on.state('denied'); on.denied?.(error.message); return; }  // a protected room
+        on.state(backoff.failures >= OFFLINE_AFTER || !navigator.onLine ? 'offline' : 'reconnecting');
+        await sleep(Math.max(backoff.next(), error.retryAfterMs ?? 0), signal);
+      }
+    }
+  };
+  // The service has fewer messages than were shown (an in-memory store restarted): show it afresh.
+  const resync = () => {
+    if (next === null) return;
+    next = null;
+    on.reset();
+    load();
+  };
+  channel.onmessage = ({ data }) => {
+    if (data.type === 'want') wants.set(data.tab, data);
+    else if (data.type === 'messages' && data.room === room) deliver(data.messages);
+    else if (data.type === 'state') on.state(data.state);
+    else if (data.type === 'resync') resync();
+  };
+
+  await load();
+  const heartbeat = setInterval(() => next !== null && want(), WANT_MS);
+  signal.addEventListener('abort', () => clearInterval(heartbeat), { once: true });
+  // Every tab queues for the lock; the one that holds it leads until it closes (or leaves the room).
+  navigator.locks.request(LEADER_LOCK, { signal }, () => lead(wants, channel, { room, deliver, state: on.state, resync }, signal))
+    .catch(() => { /* aborted while waiting: this tab left */ });
+  await new Promise(resolve => signal.addEventListener('abort', resolve, { once: true }));
+}
+
+/** Messages of `room` from `from` on, answered at once (the batch is not held when `from` is behind the end). */
+async function batch(room, from, signal) {
+  const response = await get(`/rooms/${encodeURIComponent(room)}/messages?from=${from}&limit=${PAGE}`, signal, STATUS_MS);
+  if (response.status === 204 || response.status === 404) return [];
+  if (!response.ok) throw new HttpError(response);
+  return (await response.json()).messages;
+}
+
+/** The leader's loop: one `GET /messages` for every room a tab showed lately, restarted when a new room appears;
+ *  what arrives goes to every tab (and to its own), with the state of the link. */
+async function lead(wants, channel, own, signal) {
+  const cursors = new Map();          // room -> the next index this leader polls it from
+  const backoff = new Backoff();
+  let state = null;
+  const tell = message => {
+    channel.postMessage(message);
+    if (message.type === 'messages' && message.room === own.room) own.deliver(message.messages);
+    if (message.type === 'state') own.state(message.state);
+    if (message.type === 'resync') own.resync();
+  };
+  const say = s => { if (s !== state) { state = s; tell({ type: 'state', state: s }); } };
+  while (!signal.aborted) {
+    const now = Date.now();
+    const rooms = new Map();          // room -> the lowest next any tab gave for it
+    for (const [tab, w] of wants) {
+      if (now - w.at > WANT_TTL_MS) { wants.delete(tab); continue; }
+      if (w.next !== null) rooms.set(w.room, Math.min(rooms.get(w.room) ?? Infinity, w.next));
+    }
+    for (const room of cursors.keys()) if (!rooms.has(room)) cursors.delete(room);
+    if (!rooms.size) { await sleep(200, signal); continue; }
+    const from = [...rooms].map(([room, lowest]) => `${room}:${cursors.get(room) ?? lowest}`).join(',');
+    const poll = new AbortController();   // a tab showing a room not in this poll restarts it
+    const restart = ({ data }) => { if (data.type === 'want' && !rooms.has(data.room)) poll.abort(); };
+    channel.addEventListener('message', restart);
+    try {
+      const response = await get(`/messages?from=${from}`, AbortSignal.any([signal, poll.signal]), POLL_MS);
+      if (response.status === 404) {   // a cursor past a room's end: the service lost messages the tabs showed
+        cursors.clear();
+        tell({ type: 'resync' });
+        throw new HttpError(response);
+      }
+      if (response.status === 200) {
+        const body = await response.json();
+        for (const page of body.rooms) tell({ type: 'messages', room: page.room, messages: page.messages });
+        for (const part of body.next.split(',')) {
+          const colon = part.lastIndexOf(':');
+          cursors.set(part.slice(0, colon), Number(part.slice(colon + 1)));
+        }
+      } else if (response.status !== 204) throw new HttpError(response);
+      backoff.reset();
+      say('live');
+    } catch (error) {
+      if (signal.aborted) return;
+      if (poll.signal.aborted) continue;
+      say(backoff.failures >= OFFLINE_AFTER || !navigator.onLine ? 'offline' : 'reconnecting');
+      await sleep(Math.max(backoff.next(), error.retryAfterMs ?? 0), signal);
+    } finally {
+      channel.removeEventListener('message', restart);
+    }
+  }
+}
+
 /** Calls on(here) with who is in `room` ({count, names}) now and every few seconds, until `signal` aborts.
  *  Quiet about failures: the follow loop already says when the server is away. */
 export async function watchHere(room, on, signal, token = '') {
