@@ -53,13 +53,18 @@ public sealed partial class ChatPage : IAsyncDisposable
 
     /// Opens `/#room=` <paramref name="room"/> (which may carry more of the fragment, e.g. `team-a&token=...`), and waits
     /// until the page is live unless <paramref name="waitLive"/> is false.
-    public static async Task<ChatPage> OpenAsync(IBrowser browser, HostProcess host, string room, int width = 1024, int height = 720, bool waitLive = true)
+    /// <paramref name="permissions"/> are granted to the page (e.g. `notifications`); <paramref name="initScript"/> runs
+    /// before the page's own scripts.
+    public static async Task<ChatPage> OpenAsync(IBrowser browser, HostProcess host, string room, int width = 1024, int height = 720, bool waitLive = true,
+        string[]? permissions = null, string? initScript = null)
     {
         var context = await browser.NewContextAsync(new()
         {
             BaseURL = host.BaseAddress.ToString(),
             ViewportSize = new() { Width = width, Height = height },
+            Permissions = permissions,
         });
+        if (initScript is not null) await context.AddInitScriptAsync(initScript);
         context.SetDefaultTimeout(Wait);
         var page = new ChatPage(context, await context.NewPageAsync());
         await page.Page.GotoAsync($"/#room={room}");
@@ -95,7 +100,7 @@ public sealed partial class ChatPage : IAsyncDisposable
         Expect(Status).ToHaveAttributeAsync("data-state", AwayState(), new() { Timeout = Wait });
 
     public async Task<int[]> IndicesAsync() =>
-        (await Items.EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.index)")).Select(int.Parse).ToArray();
+        (await Page.Locator("#messages li[data-index]").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.index)")).Select(int.Parse).ToArray();
 
     /// No console error and no uncaught exception, less those listed as expected
     /// (e.g. refused connections while the server is down).

@@ -23,7 +23,16 @@ public sealed class DocsScreenshots(BrowserFixture browser) : IAsyncLifetime
     {
         host = await HostProcess.StartAsync();
         foreach (var (name, text) in Talk) await host.PostAsync("lobby", text, name);
+        foreach (var text in new[] { "Mock-ups for the room list are in the wiki.", "Unread counts next to each room?" })
+            await host.PostAsync("design", text, "Zoë");
+        await host.PostAsync("random", "Lunch at noon?", "Bob");
     }
+
+    /// A person who joined two more rooms and has not read them since.
+    const string Joined = """
+        localStorage.setItem('chat.rooms', JSON.stringify(['lobby', 'design', 'random']));
+        localStorage.setItem('chat.seen', JSON.stringify({ design: 0, random: 0 }));
+        """;
 
     public async Task DisposeAsync()
     {
@@ -35,10 +44,11 @@ public sealed class DocsScreenshots(BrowserFixture browser) : IAsyncLifetime
     [InlineData("phone", 375, 740)]
     public async Task A_room_with_a_few_messages(string name, int width, int height)
     {
-        await using var page = await ChatPage.OpenAsync(browser.Browser, host, "lobby", width, height);
+        await using var page = await ChatPage.OpenAsync(browser.Browser, host, "lobby", width, height, initScript: Joined);
         await page.ShouldShowAsync(Conversation);
         await page.SetNameAsync("Bob");
         await Microsoft.Playwright.Assertions.Expect(page.Here).ToHaveTextAsync("1 here");
+        await Microsoft.Playwright.Assertions.Expect(page.Page).ToHaveTitleAsync("(3) #lobby · Chat");
         await page.Field.FillAsync("Typing a reply…");
 
         var shot = await page.ScreenshotAsync(this, $".{name}");

@@ -26,7 +26,10 @@ public sealed class TabsSpecs(BrowserFixture browser) : IAsyncLifetime
         tabs.Add(first);
         for (var i = 1; i < 8; i++) tabs.Add(await first.OpenTabAsync("tabs"));
         await UntilHeldAsync("tabs", 1);
-        await host.PostAsync("warm-up", "the Host's first post compiles its path: not what this measures");
+        // The first message through a fresh Host compiles its path (seconds, beside the other specs on two cores): not
+        // what this measures.
+        await first.SendAsync("warm-up");
+        await tabs[7].ShouldShowAsync("warm-up");
 
         // When each page shows it, by the page's own clock: a tab in the background runs its timers once a second, so
         // a check that polls from the page would measure that, not the page.
@@ -36,7 +39,7 @@ public sealed class TabsSpecs(BrowserFixture browser) : IAsyncLifetime
         await first.Field.PressAsync("Enter");
         foreach (var at in await Task.WhenAll(shown).WaitAsync(TimeSpan.FromSeconds(15)))
             Assert.True(at - sentAt < 1_000, $"shown {at - sentAt:F0} ms after it was sent (first, eighth: {string.Join(", ", (await Task.WhenAll(shown)).Select(t => t - sentAt))})");
-        await Expect(tabs[7].Texts).ToHaveTextAsync(["hello, eight tabs"]);
+        await tabs[7].ShouldShowAsync("warm-up", "hello, eight tabs");
         await UntilHeldAsync("tabs", 1);
         Assert.Equal(1, await host.HeldAsync("tabs"));
         foreach (var tab in tabs) tab.ShouldHaveLoggedNoErrors();

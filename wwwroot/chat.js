@@ -1,6 +1,7 @@
-// The page: room from the URL hash, the live list, the connection indicator, who is here, the message form.
+// The page: the rooms joined (with unread counts), the open room from the URL hash, its live list (older history on
+// scrolling up), the connection indicator, who is here, the message form.
 // Message text and names only ever go through textContent: never parsed as HTML, never linkified.
-import { followShared, send, watchHere } from './feed.js';
+import { followShared, older, send, watchHere } from './feed.js';
 
 const ROOM = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_SHOWN = 1000;    // older items leave the DOM so a page left open for days stays light
@@ -8,6 +9,9 @@ const NEAR_BOTTOM = 48;    // px: within this the reader is "at the newest" and 
 const STATES = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline, retrying', denied: 'No access' };
 const GROUP_MS = 5 * 60_000;  // one author's messages within this of each other show under one name
 const NAME_KEY = 'chat.name'; // the name, remembered in this browser
+const ROOMS_KEY = 'chat.rooms';  // the rooms joined, in this browser
+const SEEN_KEY = 'chat.seen';    // per room, the next index the person has seen there
+const OLDER_AT = 80;          // px from the top: scrolling back this far loads older messages
 
 const $ = id => document.getElementById(id);
 const list = $('messages');
@@ -18,12 +22,21 @@ const sendError = $('send-error');
 const roomInput = $('room-input');
 const nameInput = $('name-input');
 const here = $('here');
+const roomList = $('room-list');
+const roomsToggle = $('rooms-toggle');
 const access = $('access');
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 let current = null;        // { room, controller, mine }: the room followed now; abort() leaves it; mine: indexes sent here
 let myName = localStorage.getItem(NAME_KEY) ?? '';
+let joined = stored(ROOMS_KEY, []).filter(room => ROOM.test(room));
+let seen = stored(SEEN_KEY, {});
+const counts = {};         // per joined room, its next index as last heard
+
+function stored(key, empty) {
+  try { return JSON.parse(localStorage.getItem(key)) ?? empty; } catch { return empty; }
+}
 
 // The room and, for a protected one, its token: both in the fragment (#room=team-a&token=...), which never reaches a
 // server's log.
@@ -33,29 +46,34 @@ function fromHash() {
   return { room: room && ROOM.test(room) ? room : 'chat', token: hash.get('token') ?? '' };
 }
 
-function open({ room, token }) {
-  if (current?.room === room && current.token === token) return;
+function open({ room, token }, again = false) {
+  if (!again && current?.room === room && current.token === token) return;
   current?.controller.abort();
   const controller = new AbortController();
-  current = { room, token, controller, mine: new Set() };
+  if (!joined.includes(room)) saveRooms([...joined, room]);
+  // The first unread message gets a divider once the history is shown; a room never opened here has none.
+  current = { room, token, controller, mine: new Set(), dividerAt: seen[room], caughtUp: false, loadingOlder: false };
+  document.body.classList.remove('rooms-open');
   access.textContent = '';
   list.replaceChildren();
   list.setAttribute('aria-busy', 'true');  // screen readers skip the history batch, then hear new ones
   jump.hidden = true;
   roomInput.value = room;
   $('room-title').textContent = `#${room}`;
-  document.title = `#${room} · Chat`;
+  showTitle();
+  renderRooms();
   setState('connecting');
   showHere({ count: 0, names: [] });
   // A callback that comes after leaving the room must not touch the next room's list.
   const live = fn => (...args) => { if (!controller.signal.aborted) fn(...args); };
   followShared(room, {
     messages: live(show),
-    caughtUp: live(() => list.removeAttribute('aria-busy')),
+    caughtUp: live(() => { list.removeAttribute('aria-busy'); current.caughtUp = true; markDivider(); markSeen(); }),
+    counts: live(counted),
     state: live(setState),
     reset: live(() => list.replaceChildren()),
     denied: live(message => { access.textContent = message; list.removeAttribute('aria-busy'); }),
-  }, controller.signal, token);
+  }, controller.signal, token, joined.filter(other => other !== room));
   watchHere(room, live(showHere), controller.signal, token);
 }
 
@@ -72,6 +90,7 @@ function setState(state) {
 const atBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < NEAR_BOTTOM;
 
 function show(messages) {
+  const live = current.caughtUp;
   const stick = atBottom() || list.childElementCount === 0;
   let previous = list.lastElementChild;
   const items = messages.map(message => {
@@ -84,6 +103,118 @@ function show(messages) {
   // Follow the newest only if the reader was already there: never yank someone reading history.
   if (stick) list.scrollTop = list.scrollHeight;
   else jump.hidden = false;
+  counted(current.room, messages.at(-1).index + 1);
+  if (live) { markSeen(); messages.filter(mentionsMe).forEach(notify); }
+}
+
+/** The rooms joined, as a list with each one's unread count; the open one marked. */
+function renderRooms() {
+  roomList.replaceChildren(...joined.map(room => {
+    const item = document.createElement('li');
+    item.dataset.room = room;
+    if (room === current?.room) item.setAttribute('aria-current', 'true');
+    const link = document.createElement('a');
+    link.href = `#room=${room}`;
+    link.textContent = `#${room}`;
+    const count = unread(room);
+    const badge = document.createElement('span');
+    badge.className = 'unread';
+    badge.textContent = count > 0 ? String(count) : '';
+    badge.title = `${count} unread`;
+    const leave = document.createElement('button');
+    leave.type = 'button';
+    leave.className = 'leave';
+    leave.textContent = '×';
+    leave.title = `Leave #${room}`;
+    leave.setAttribute('aria-label', `Leave #${room}`);
+    leave.addEventListener('click', () => leaveRoom(room));
+    item.append(link, badge, leave);
+    return item;
+  }));
+}
+
+const unread = room => Math.max(0, (counts[room] ?? 0) - (seen[room] ?? counts[room] ?? 0));
+
+/** The total unread in the tab's title, so a person sees it from another tab. */
+function showTitle() {
+  const total = joined.reduce((sum, room) => sum + unread(room), 0);
+  document.title = `${total > 0 ? `(${total}) ` : ''}#${current.room} · Chat`;
+  roomsToggle.textContent = total > 0 ? `Rooms (${total})` : 'Rooms';  // the drawer's button, on a phone
+}
+
+/** A room's next index as last heard (a room first heard of here starts with nothing unread). */
+function counted(room, next) {
+  counts[room] = Math.max(counts[room] ?? 0, next);
+  if (seen[room] === undefined) setSeen(room, next);
+  renderRooms();
+  showTitle();
+}
+
+function setSeen(room, next) {
+  seen = { ...stored(SEEN_KEY, {}), [room]: next };
+  localStorage.setItem(SEEN_KEY, JSON.stringify(seen));
+}
+
+/** The open room is read up to its end while the person can see it. */
+function markSeen() {
+  if (document.visibilityState !== 'visible' || !current?.caughtUp || counts[current.room] === undefined) return;
+  if ((seen[current.room] ?? 0) < counts[current.room]) setSeen(current.room, counts[current.room]);
+  renderRooms();
+  showTitle();
+}
+
+/** "new" above the first message that was unread when the room was opened. */
+function markDivider() {
+  const at = current.dividerAt;
+  const first = [...list.querySelectorAll('li[data-index]')].find(item => Number(item.dataset.index) >= at);
+  if (at === undefined || !first) return;
+  const divider = document.createElement('li');
+  divider.className = 'divider';
+  divider.setAttribute('role', 'separator');
+  divider.textContent = 'new';
+  list.insertBefore(divider, first);
+}
+
+function saveRooms(rooms) {
+  joined = rooms;
+  localStorage.setItem(ROOMS_KEY, JSON.stringify(rooms));
+}
+
+function leaveRoom(room) {
+  saveRooms(joined.filter(other => other !== room));
+  if (room === current.room) location.hash = `room=${joined[0] ?? 'chat'}`;
+  else open(current, true);  // follow the rooms left
+}
+
+/** A message that names the person (not their own). */
+const mentionsMe = ({ text, author }) =>
+  Boolean(myName) && author !== myName && new RegExp(`(^|[^\\p{L}\\p{N}_])@?${escapeRegExp(myName)}($|[^\\p{L}\\p{N}_])`, 'iu').test(text);
+
+const escapeRegExp = text => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Shown as a notification when the tab is hidden and the person allowed it. */
+function notify({ text, author }) {
+  if (document.visibilityState === 'visible' || !('Notification' in window) || Notification.permission !== 'granted') return;
+  new Notification(`${author ?? 'someone'} in #${current.room}`, { body: text, tag: `chat-${current.room}` });
+}
+
+/** Older messages, a page at a time, while the reader scrolls up; the reader's place is kept. */
+async function loadOlder() {
+  const c = current;
+  const first = list.querySelector('li[data-index]');
+  const before = first ? Number(first.dataset.index) : 0;
+  if (!c.caughtUp || c.loadingOlder || before === 0) return;
+  c.loadingOlder = true;
+  try {
+    const messages = await older(c.room, before, c.controller.signal, c.token);
+    if (c !== current || !messages.length) return;
+    const height = list.scrollHeight;
+    let previous = null;
+    list.prepend(...messages.map(message => (previous = render(message, previous))));
+    list.scrollTop += list.scrollHeight - height;
+  } catch { /* the next scroll asks again */ } finally {
+    c.loadingOlder = false;
+  }
 }
 
 /** One message: who (unless the one before is theirs and recent), when (local time), the text. A message sent
@@ -94,6 +225,7 @@ function render({ index, text, author, time }, previous) {
   item.dataset.author = author ?? '';
   if (time) item.dataset.time = time;
   if (current.mine.has(index)) item.classList.add('mine');
+  if (mentionsMe({ text, author })) item.classList.add('mention');
   const sameAuthor = previous && previous.dataset.author === item.dataset.author
     && (!time || !previous.dataset.time || Date.parse(time) - Date.parse(previous.dataset.time) < GROUP_MS);
   if (sameAuthor) item.classList.add('continued');
@@ -130,7 +262,22 @@ jump.addEventListener('click', () => {
   jump.hidden = true;
   field.focus();
 });
-list.addEventListener('scroll', () => { if (atBottom()) jump.hidden = true; }, { passive: true });
+list.addEventListener('scroll', () => {
+  if (atBottom()) jump.hidden = true;
+  if (list.scrollTop < OLDER_AT) loadOlder();
+}, { passive: true });
+document.addEventListener('visibilitychange', markSeen);
+// Another tab read a room or joined one: the counts here follow.
+window.addEventListener('storage', event => {
+  if (event.key === SEEN_KEY) seen = stored(SEEN_KEY, {});
+  if (event.key === ROOMS_KEY) joined = stored(ROOMS_KEY, []).filter(room => ROOM.test(room));
+  renderRooms();
+  showTitle();
+});
+roomsToggle.addEventListener('click', () => {
+  const opened = document.body.classList.toggle('rooms-open');
+  roomsToggle.setAttribute('aria-expanded', String(opened));
+});
 
 // Enter sends, Shift+Enter breaks the line; not while an input method is composing a character.
 field.addEventListener('keydown', event => {
@@ -165,6 +312,8 @@ $('name-form').addEventListener('submit', event => {
   event.preventDefault();
   myName = nameInput.value.trim();
   if (myName) localStorage.setItem(NAME_KEY, myName); else localStorage.removeItem(NAME_KEY);
+  // Mentions of the name become notifications while the tab is hidden, if the person allows them (asked once, here).
+  if (myName && 'Notification' in window && Notification.permission === 'default') Notification.requestPermission().catch(() => {});
   nameInput.value = myName;
   field.focus();
 });

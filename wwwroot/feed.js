@@ -158,8 +158,10 @@ const WANT_TTL_MS = 6_000;           // a tab not heard from for this long has c
  * every room any tab shows; it shares what arrives on a BroadcastChannel. When it closes, the next tab takes over at
  * the cursors the tabs last gave. Each tab keeps its own `next`, so nothing is shown twice, and fetches any gap itself,
  * so nothing is lost. Without those APIs, or in a protected room (its token is the tab's own), it is follow().
+ * `watch`: other rooms whose count the tab shows (unread); on.counts(room, next) gives each one's next index, at once
+ * and as messages arrive there, through the same poll.
  */
-export async function followShared(room, on, signal, token = '') {
+export async function followShared(room, on, signal, token = '', watch = []) {
   if (token || !('locks' in navigator) || typeof BroadcastChannel !== 'function') return follow(room, on, signal, token);
   const channel = new BroadcastChannel(CHANNEL);
   signal.addEventListener('abort', () => channel.close(), { once: true });
@@ -187,8 +189,15 @@ export async function followShared(room, on, signal, token = '') {
     }
     return read;
   };
+  const watched = new Map();          // watched room -> its next index, once known
+  const counted = (other, count) => {
+    if (!watched.has(other) || count <= (watched.get(other) ?? -1)) return;
+    watched.set(other, count);
+    on.counts?.(other, count);
+  };
+  const receive = (to, messages) => (to === room ? deliver(messages) : messages.length && counted(to, messages.at(-1).index + 1));
   const want = () => {
-    const mine = { type: 'want', tab: clientId, room, next, at: Date.now() };
+    const mine = { type: 'want', tab: clientId, room, next, watch: [...watched].filter(([, n]) => n !== null), at: Date.now() };
     wants.set(clientId, mine);
     channel.postMessage(mine);
   };
@@ -231,18 +240,34 @@ export async function followShared(room, on, signal, token = '') {
   };
   channel.onmessage = ({ data }) => {
     if (data.type === 'want') wants.set(data.tab, data);
-    else if (data.type === 'messages' && data.room === room) deliver(data.messages);
+    else if (data.type === 'messages') receive(data.room, data.messages);
     else if (data.type === 'state') on.state(data.state);
     else if (data.type === 'resync') resync();
   };
 
+  for (const other of watch) watched.set(other, null);
+  await Promise.all(watch.map(async other => {   // each watched room's count, asked at once
+    try {
+      const status = await get(`/rooms/${encodeURIComponent(other)}`, signal, STATUS_MS);
+      if (status.ok) counted(other, (await status.json()).next);
+    } catch { /* its first message through the poll will say */ }
+  }));
   await load();
   const heartbeat = setInterval(() => next !== null && want(), WANT_MS);
   signal.addEventListener('abort', () => clearInterval(heartbeat), { once: true });
   // Every tab queues for the lock; the one that holds it leads until it closes (or leaves the room).
-  navigator.locks.request(LEADER_LOCK, { signal }, () => lead(wants, channel, { room, deliver, state: on.state, resync }, signal))
+  navigator.locks.request(LEADER_LOCK, { signal }, () => lead(wants, channel, { receive, state: on.state, resync }, signal))
     .catch(() => { /* aborted while waiting: this tab left */ });
   await new Promise(resolve => signal.addEventListener('abort', resolve, { once: true }));
+}
+
+/** Up to a page of the messages of `room` just before index `before`, oldest first: scrolling back through history. */
+export async function older(room, before, signal, token = '') {
+  const from = Math.max(0, before - PAGE);
+  if (from >= before) return [];
+  const response = await get(`/rooms/${encodeURIComponent(room)}/messages?from=${from}&limit=${before - from}`, signal, STATUS_MS, token);
+  if (!response.ok) throw new HttpError(response);
+  return (await response.json()).messages;
 }
 
 /** Messages of `room` from `from` on, answered at once (the batch is not held when `from` is behind the end). */
@@ -261,7 +286,7 @@ async function lead(wants, channel, own, signal) {
   let state = null;
   const tell = message => {
     channel.postMessage(message);
-    if (message.type === 'messages' && message.room === own.room) own.deliver(message.messages);
+    if (message.type === 'messages') own.receive(message.room, message.messages);
     if (message.type === 'state') own.state(message.state);
     if (message.type === 'resync') own.resync();
   };
@@ -271,13 +296,16 @@ async function lead(wants, channel, own, signal) {
     const rooms = new Map();          // room -> the lowest next any tab gave for it
     for (const [tab, w] of wants) {
       if (now - w.at > WANT_TTL_MS) { wants.delete(tab); continue; }
-      if (w.next !== null) rooms.set(w.room, Math.min(rooms.get(w.room) ?? Infinity, w.next));
+      for (const [room, next] of [[w.room, w.next], ...(w.watch ?? [])])
+        if (next !== null) rooms.set(room, Math.min(rooms.get(room) ?? Infinity, next));
     }
     for (const room of cursors.keys()) if (!rooms.has(room)) cursors.delete(room);
     if (!rooms.size) { await sleep(200, signal); continue; }
     const from = [...rooms].map(([room, lowest]) => `${room}:${cursors.get(room) ?? lowest}`).join(',');
     const poll = new AbortController();   // a tab showing a room not in this poll restarts it
-    const restart = ({ data }) => { if (data.type === 'want' && !rooms.has(data.room)) poll.abort(); };
+    const restart = ({ data }) => {
+      if (data.type === 'want' && [data.room, ...(data.watch ?? []).map(([r]) => r)].some(r => !rooms.has(r))) poll.abort();
+    };
     channel.addEventListener('message', restart);
     try {
       const response = await get(`/messages?from=${from}`, AbortSignal.any([signal, poll.signal]), POLL_MS);
