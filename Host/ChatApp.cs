@@ -34,6 +34,7 @@ public static class ChatApp
         builder.Services.AddOptions<StoreOptions>().Bind(builder.Configuration.GetSection(StoreOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddClientAddress(builder.Configuration);
         builder.Services.AddRoomAccess(builder.Configuration);
+        builder.Services.AddCrossOrigin(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddMetrics();
@@ -103,6 +104,7 @@ public static class ChatApp
         // write their own, and skipping the middleware there keeps its frame out of every held poll.
         app.UseWhen(http => http.GetEndpoint()?.Metadata.GetMetadata<Routes.OwnProblems>() is null, pages => pages.UseStatusCodePages());
         app.UseRateLimiter();
+        app.UseCrossOrigin();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapOpenApi(); // /openapi/v1.json

@@ -12,6 +12,15 @@ const OFFLINE_AFTER = 5;       // failures in a row (about 8 s of backoff) befor
 const HERE_MS = 3_000;         // how often the page asks who is here
 const HERE_FIRST_MS = 500;     // …and when first, after opening a room
 
+/** Where the service is: by default where this module was loaded from, so a page on another origin that imports it
+ *  from the service (allowed by the service's `Cors:Origins`) talks to the service. */
+let service = new URL('.', import.meta.url);
+
+/** Points the module at the service at `url` (its base, e.g. `https://chat.example/` behind a path prefix). */
+export function useService(url) { service = new URL(url, location.href); }
+
+const at = path => new URL(path.replace(/^\//, ''), service).href;
+
 /** This tab's id: one per page load, so two tabs are two people here (and one reload is one). */
 export const clientId = randomKey();
 const withClient = url => `${url}${url.includes('?') ? '&' : '?'}client=${clientId}`;
@@ -61,7 +70,7 @@ const base = room => (room === 'chat' ? '/chat' : `/rooms/${encodeURIComponent(r
 const authorization = token => (token ? { Authorization: `Bearer ${token}` } : {});
 
 async function get(url, signal, ms, token) {
-  const response = await fetch(withClient(url), {
+  const response = await fetch(withClient(at(url)), {
     signal: AbortSignal.any([signal, AbortSignal.timeout(ms)]),
     cache: 'no-store',
     headers: authorization(token),
@@ -335,6 +344,41 @@ async function lead(wants, channel, own, signal) {
   }
 }
 
+/**
+ * Follows several rooms through one long poll (`GET /messages`), each from its end, until `signal` aborts:
+ * on.messages(room, batch) with each room's new messages in order, every index once; on.state(s) as follow() says it.
+ * For a page that shows several rooms at once (the chat page itself shares one poll between its tabs: followShared).
+ */
+export async function followMany(rooms, on, signal, token = '') {
+  const cursors = new Map();
+  const backoff = new Backoff();
+  while (!signal.aborted) {
+    try {
+      for (const room of rooms) {   // each room's end, once: `room` alone would move with every poll
+        if (cursors.has(room)) continue;
+        const status = await get(`/rooms/${encodeURIComponent(room)}`, signal, STATUS_MS, token);
+        if (!status.ok) throw new HttpError(status);
+        cursors.set(room, (await status.json()).next);
+      }
+      const from = [...cursors].map(([room, next]) => `${room}:${next}`).join(',');
+      const response = await get(`/messages?from=${from}`, signal, POLL_MS, token);
+      if (response.status === 404) { cursors.clear(); throw new HttpError(response); }  // a room lost messages
+      if (response.status === 200) {
+        const body = await response.json();
+        for (const page of body.rooms) on.messages(page.room, page.messages);
+        for (const page of body.rooms) cursors.set(page.room, page.next);
+      } else if (response.status !== 204) throw new HttpError(response);
+      backoff.reset();
+      on.state?.('live');
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof AccessError) { on.state?.('denied'); on.denied?.(error.message); return; }
+      on.state?.(backoff.failures >= OFFLINE_AFTER || !navigator.onLine ? 'offline' : 'reconnecting');
+      await sleep(Math.max(backoff.next(), error.retryAfterMs ?? 0), signal);
+    }
+  }
+}
+
 /** Calls on(here) with who is in `room` ({count, names}) now and every few seconds, until `signal` aborts.
  *  Quiet about failures: the follow loop already says when the server is away. */
 export async function watchHere(room, on, signal, token = '') {
@@ -358,7 +402,7 @@ export async function send(room, text, name = '', token = '') {
   const backoff = new Backoff(250, 4_000);
   for (let attempt = 1; ; attempt++) {
     try {
-      const response = await fetch(withClient(`${base(room)}/post`), {
+      const response = await fetch(withClient(at(`${base(room)}/post`)), {
         method: 'POST',
         body: new URLSearchParams(name ? { message: text, name } : { message: text }),
         headers: { 'Idempotency-Key': key, ...authorization(token) },
