@@ -37,13 +37,25 @@ internal static class Commands
 
     public static Command Follow()
     {
-        var from = new Option<long?>("--from") { Description = "The first index to print (default: the room's end, only new messages)" };
-        var command = new Command("follow", "Prints each message of the room as it arrives, like tail -f, until Ctrl+C") { Room, from };
+        var rooms = new Argument<string[]>("ROOM") { Description = "The room, or several (one request follows them all)", Arity = ArgumentArity.OneOrMore };
+        var from = new Option<long?>("--from") { Description = "The first index to print, with one room (default: the room's end, only new messages)" };
+        var command = new Command("follow", "Prints each message of the rooms as it arrives, like tail -f, until Ctrl+C") { rooms, from };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(rooms) is { Length: > 1 } && result.GetValue(from) is not null) result.AddError("--from takes one room.");
+        });
         command.SetAction((parse, ct) => RunAsync(parse, async chat =>
         {
-            var room = parse.GetValue(Room)!;
-            var start = parse.GetValue(from) ?? (await chat.StatusAsync(room, ct)).Next;
-            await foreach (var message in chat.FollowAsync(room, start, ct)) Console.WriteLine(Line(message));
+            var names = parse.GetValue(rooms)!;
+            if (names.Length == 1)
+            {
+                var start = parse.GetValue(from) ?? (await chat.StatusAsync(names[0], ct)).Next;
+                await foreach (var message in chat.FollowAsync(names[0], start, ct)) Console.WriteLine(Line(message));
+                return;
+            }
+            var ends = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var room in names) ends[room] = (await chat.StatusAsync(room, ct)).Next;
+            await foreach (var got in chat.FollowAsync(ends, ct)) Console.WriteLine($"#{got.Room} {Line(got.Message)}");
         }));
         return command;
     }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Chat.Cli;
 
-// The command line: `chat post ROOM TEXT [--name NAME]`, `chat follow ROOM [--from N]`, `chat status ROOM`.
+// The command line: `chat post ROOM TEXT [--name NAME]`, `chat follow ROOM... [--from N]`, `chat status ROOM`.
 var root = new RootCommand("Posts to, follows and asks about the rooms of a chat service.");
 root.Options.Add(Commands.Url);
 root.Options.Add(Commands.Token);

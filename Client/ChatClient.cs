@@ -16,6 +16,7 @@ public sealed partial class ChatClient : IDisposable
     private readonly ResiliencePipeline<Reply<Wire.Posted>> _posts;
     private readonly ResiliencePipeline<Reply<RoomStatus>> _statuses;
     private readonly ResiliencePipeline<Reply<Wire.Page>> _polls;
+    private readonly ResiliencePipeline<Reply<Wire.Pages>> _roomsPolls;
 
     /// <summary>A client that sends through <paramref name="http"/>, to its <see cref="HttpClient.BaseAddress"/>.
     /// Its <see cref="HttpClient.Timeout"/> should be above <see cref="ChatClientOptions.PollTimeout"/> (or infinite).</summary>
@@ -48,6 +49,7 @@ public sealed partial class ChatClient : IDisposable
         _posts = Retries.Pipeline<Wire.Posted>(options, _nodes, options.MaxRetries, options.RequestTimeout);
         _statuses = Retries.Pipeline<RoomStatus>(options, _nodes, options.MaxRetries, options.RequestTimeout);
         _polls = Retries.Pipeline<Wire.Page>(options, _nodes, int.MaxValue, options.PollTimeout);
+        _roomsPolls = Retries.Pipeline<Wire.Pages>(options, _nodes, int.MaxValue, options.PollTimeout);
     }
 
     /// <summary>Posts <paramref name="text"/> to <paramref name="room"/> anonymously; returns its index.</summary>
@@ -101,6 +103,35 @@ public sealed partial class ChatClient : IDisposable
                 yield return message;
             }
             next = Math.Max(next, page.Next);
+        }
+    }
+
+    /// <summary>Several rooms through one long poll (<c>GET /messages</c>): every message of each room from its index in
+    /// <paramref name="from"/> on, in order within its room and each once, as they are posted. It resumes after any
+    /// failure as the follow of one room does, and never ends by itself.</summary>
+    /// <exception cref="ChatException">The service refused: a bad room name or too many rooms (400), an index past a
+    /// room's end (404), a protected room the token may not read (401, 403).</exception>
+    public async IAsyncEnumerable<RoomMessage> FollowAsync(IReadOnlyDictionary<string, long> from, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        if (from.Count == 0) throw new ArgumentException("Name at least one room.", nameof(from));
+        var next = new Dictionary<string, long>(from, StringComparer.Ordinal);
+        while (true)
+        {
+            var cursor = string.Join(',', next.Select(room => $"{Uri.EscapeDataString(room.Key)}:{room.Value}"));
+            var reply = await ExecuteAsync(_roomsPolls, HttpMethod.Get, $"messages?limit={_options.BatchSize}&from={cursor}", null, null,
+                WireJson.Default.Pages, ct).ConfigureAwait(false);
+            if (reply.Status == HttpStatusCode.NoContent) continue; // the poll timed out with nothing new: ask again
+            foreach (var page in reply.Value!.Rooms)
+            {
+                foreach (var message in page.Messages)
+                {
+                    if (message.Index < next[page.Room]) continue; // an answer repeated by a retry never yields twice
+                    next[page.Room] = message.Index + 1;
+                    yield return new RoomMessage(page.Room, message);
+                }
+                next[page.Room] = Math.Max(next[page.Room], page.Next);
+            }
         }
     }
 

@@ -6,3 +6,6 @@ namespace Chat.Client;
 /// <param name="Author">The name it was posted with, or null when anonymous.</param>
 /// <param name="Time">When the service stored it, or null for messages stored before times were kept.</param>
 public sealed record ChatMessage(long Index, string Text, string? Author, DateTimeOffset? Time);
+
+/// <summary>A message and the room it was posted to, as a follow of several rooms yields it.</summary>
+public sealed record RoomMessage(string Room, ChatMessage Message);

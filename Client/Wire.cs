@@ -10,12 +10,15 @@ internal static class Wire
 
     public sealed record Page(string Room, long From, long Next, IReadOnlyList<ChatMessage> Messages);
 
+    public sealed record Pages(string Next, IReadOnlyList<Page> Rooms);
+
     public sealed record Problem(string? Title, string? Detail);
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(Wire.Posted))]
 [JsonSerializable(typeof(Wire.Page))]
+[JsonSerializable(typeof(Wire.Pages))]
 [JsonSerializable(typeof(Wire.Problem))]
 [JsonSerializable(typeof(RoomStatus))]
 internal sealed partial class WireJson : JsonSerializerContext;

@@ -41,6 +41,25 @@ public sealed class CliSpecs : IAsyncLifetime
         Assert.Contains("next 3", status);
     }
 
+    /// `follow` with several rooms holds one poll for all of them and prints each message with its room.
+    [Fact]
+    public async Task Follow_of_several_rooms_prints_each_message_with_its_room_through_one_poll()
+    {
+        await using var follow = CliProcess.Start("follow", "lobby", "dev", "--url", Url);
+        using var http = _host.Client();
+        await http.UntilHeldAsync(1, "lobby");
+        await http.UntilHeldAsync(1, "dev");
+
+        await CliProcess.RunAsync("post", "dev", "hello dev", "--url", Url);
+        Assert.Matches(@"^#dev 0 \d\d:\d\d:\d\d hello dev$", await follow.NextLineAsync(Wire.Bound));
+        await CliProcess.RunAsync("post", "lobby", "hello lobby", "--name", "Ann", "--url", Url);
+        Assert.Matches(@"^#lobby 0 \d\d:\d\d:\d\d Ann: hello lobby$", await follow.NextLineAsync(Wire.Bound));
+
+        Assert.Equal(0, await follow.InterruptAsync());
+        await http.UntilHeldAsync(0, "lobby");
+        await http.UntilHeldAsync(0, "dev");
+    }
+
     /// A refusal is one line on stderr and exit code 1, not a stack trace.
     [Fact]
     public async Task A_refused_post_prints_the_problem_and_exits_1()

@@ -108,6 +108,39 @@ public sealed class FollowSpecs(ITestOutputHelper output) : IDisposable
         Assert.True(ended < TimeSpan.FromSeconds(1), $"the follow ended {ended} after the cancel");
     }
 
+    /// Several rooms through one request: each room's messages in order and once, and one held poll in each room.
+    [Fact]
+    public async Task Following_several_rooms_yields_each_room_s_messages_in_order_through_one_poll()
+    {
+        await using var host = await ChildHost.StartAsync(_folder.File("many.db"));
+        using var http = host.Client();
+        using var chat = new ChatClient(host.Address);
+        using var stop = new CancellationTokenSource(Wire.Bound);
+        await chat.PostAsync("red", "r0", stop.Token);
+        var got = new List<string>();
+        var following = Task.Run(async () =>
+        {
+            await foreach (var m in chat.FollowAsync(new Dictionary<string, long> { ["red"] = 0, ["blue"] = 0 }, stop.Token))
+                lock (got) if (got.Count < 4) got.Add($"{m.Room}:{m.Message.Index}:{m.Message.Text}"); else return;
+        });
+        await http.UntilHeldAsync(1, "blue");
+        await http.UntilHeldAsync(1, "red");
+
+        await chat.PostAsync("blue", "b0", stop.Token);
+        await chat.PostAsync("red", "r1", stop.Token);
+        await chat.PostAsync("blue", "b1", stop.Token);
+        while (true)
+        {
+            lock (got) if (got.Count == 4) break;
+            await Task.Delay(20, stop.Token);
+        }
+
+        Assert.Equal(["red:0:r0", "red:1:r1"], got.Where(g => g.StartsWith("red", StringComparison.Ordinal)));
+        Assert.Equal(["blue:0:b0", "blue:1:b1"], got.Where(g => g.StartsWith("blue", StringComparison.Ordinal)));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => following);
+    }
+
     /// Each client names itself (`client=`), so two clients on one address are two people here, and one client
     /// following with two loops is one.
     [Fact]
