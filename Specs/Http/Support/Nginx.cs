@@ -14,9 +14,17 @@ public sealed partial class Nginx : IAsyncDisposable
     private readonly Process _process;
     private readonly TempFolder _folder;
 
-    private Nginx(Process process, TempFolder folder, Uri address) => (_process, _folder, Address) = (process, folder, address);
+    private Nginx(Process process, TempFolder folder, Uri address, Uri tlsAddress) =>
+        (_process, _folder, Address, TlsAddress) = (process, folder, address, tlsAddress);
 
+    /// Plain HTTP/1.1.
     public Uri Address { get; }
+
+    /// TLS with HTTP/2, with the certificate the shipped deploy/make-cert.sh made (<see cref="Certificate"/>).
+    public Uri TlsAddress { get; }
+
+    public System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate =>
+        System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(_folder.File("chat.crt"));
 
     /// The site file as shipped, copied beside the specs (Specs.csproj).
     public static string ShippedConfig => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "deploy", "nginx.conf"));
@@ -25,12 +33,14 @@ public sealed partial class Nginx : IAsyncDisposable
     {
         var folder = new TempFolder("chat-nginx-");
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder.Path, (UnixFileMode)0b111_101_101); // the worker (user nobody) reads under it
-        var port = FreePort();
+        var (port, tlsPort) = (FreePort(), FreePort());
+        await MakeCertificateAsync(folder.Path);
         var servers = Upstream().Matches(ShippedConfig);
         if (servers.Count != nodePorts.Count) throw new ArgumentException($"deploy/nginx.conf names {servers.Count} nodes, not {nodePorts.Count}");
         var next = 0;
         var site = Upstream().Replace(ShippedConfig, _ => $"server 127.0.0.1:{nodePorts[next++]}");
         site = Listen().Replace(site, $"listen 127.0.0.1:{port};").Replace("/var/log/nginx/", folder.Path + "/");
+        site = ListenTls().Replace(site, $"listen 127.0.0.1:{tlsPort} ssl http2;").Replace("/etc/nginx/chat.", folder.Path + "/chat.");
         File.WriteAllText(folder.File("chat.conf"), site);
         File.WriteAllText(folder.File("nginx.conf"), $$"""
             worker_processes 1;
@@ -53,13 +63,25 @@ public sealed partial class Nginx : IAsyncDisposable
         _ = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (!await AcceptsAsync(port))
+        while (!await AcceptsAsync(port) || !await AcceptsAsync(tlsPort))
         {
             if (process.HasExited) throw new InvalidOperationException($"nginx exited: {await stderr} {File.ReadAllText(folder.File("error.log"))}");
             if (DateTime.UtcNow > deadline) throw new TimeoutException("nginx did not listen");
             await Task.Delay(50);
         }
-        return new Nginx(process, folder, new Uri($"http://127.0.0.1:{port}"));
+        return new Nginx(process, folder, new Uri($"http://127.0.0.1:{port}"), new Uri($"https://127.0.0.1:{tlsPort}"));
+    }
+
+    /// The shipped script, as an operator runs it to try TLS.
+    private static async Task MakeCertificateAsync(string folder)
+    {
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "deploy", "make-cert.sh"));
+        info.ArgumentList.Add(folder);
+        using var script = Process.Start(info)!;
+        var errors = script.StandardError.ReadToEndAsync();
+        await script.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        if (script.ExitCode != 0) throw new InvalidOperationException($"make-cert.sh failed: {await errors}");
     }
 
     public string ErrorLog => File.Exists(_folder.File("error.log")) ? File.ReadAllText(_folder.File("error.log")) : "";
@@ -94,4 +116,7 @@ public sealed partial class Nginx : IAsyncDisposable
 
     [GeneratedRegex(@"listen 127\.0\.0\.1:\d+;")]
     private static partial Regex Listen();
+
+    [GeneratedRegex(@"listen 127\.0\.0\.1:\d+ ssl http2;")]
+    private static partial Regex ListenTls();
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Chat.Specs.Http.Support;
 
 /// What operators run: a redis-server, three Host nodes sharing it, and nginx in front with the shipped
@@ -13,6 +15,31 @@ public sealed class ProxiedCluster : IAsyncDisposable
     private Nginx _nginx = null!;
 
     public Uri Proxy => _nginx.Address;
+
+    /// A browser's way in: TLS and HTTP/2 on one connection (trusting the certificate nginx was given), which counts
+    /// the connections it opens in <paramref name="connections"/>.
+    public HttpClient TlsClient(StrongBox<int> connections)
+    {
+        var certificate = _nginx.Certificate;
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = { RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetCertHashString() == certificate.GetCertHashString() },
+            ConnectCallback = async (context, ct) =>
+            {
+                Interlocked.Increment(ref connections.Value);
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                await socket.ConnectAsync(context.DnsEndPoint, ct);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        return new HttpClient(handler)
+        {
+            BaseAddress = _nginx.TlsAddress,
+            DefaultRequestVersion = System.Net.HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Timeout = Wire.Bound,
+        };
+    }
     public IReadOnlyList<ChildHost> Nodes => [.. _nodes.Select(n => n!)];
 
     /// Nodes trust only nginx's address (127.0.0.1) to forward a client's, and not the rest of loopback: the specs'
