@@ -88,6 +88,10 @@ public sealed class HostProcess : IAsyncDisposable
     public async Task<int> NextAsync(string room) =>
         (await http.GetFromJsonAsync<RoomStatus>($"/rooms/{room}"))!.Next;
 
+    /// How many clients follow the room now (`here.count`).
+    public async Task<int> HereAsync(string room) =>
+        (await http.GetFromJsonAsync<RoomStatus>($"/rooms/{room}"))!.Here.Count;
+
     /// How many polls the room holds now.
     public async Task<int> HeldAsync(string room) =>
         (await http.GetFromJsonAsync<RoomStatus>($"/rooms/{room}"))!.Held;
@@ -138,5 +142,7 @@ public sealed class HostProcess : IAsyncDisposable
         typeof(HostProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 
     sealed record Posted(string Room, int Index);
-    sealed record RoomStatus(string Room, int Next, int Held);
+    sealed record RoomStatus(string Room, int Next, int Held, Here Here);
+
+    sealed record Here(int Count);
 }
