@@ -354,12 +354,15 @@ export async function followMany(rooms, on, signal, token = '') {
   const backoff = new Backoff();
   while (!signal.aborted) {
     try {
+      let asked = false;
       for (const room of rooms) {   // each room's end, once: `room` alone would move with every poll
         if (cursors.has(room)) continue;
         const status = await get(`/rooms/${encodeURIComponent(room)}`, signal, STATUS_MS, token);
         if (!status.ok) throw new HttpError(status);
         cursors.set(room, (await status.json()).next);
+        asked = true;
       }
+      if (asked) { backoff.reset(); on.state?.('live'); }   // every room answered: live while its poll is held
       const from = [...cursors].map(([room, next]) => `${room}:${next}`).join(',');
       const response = await get(`/messages?from=${from}`, signal, POLL_MS, token);
       if (response.status === 404) { cursors.clear(); throw new HttpError(response); }  // a room lost messages

@@ -22,16 +22,7 @@ public sealed class ProxyTlsSpecs
             await Task.Delay(50);
         }
         using var posted = await browser.PostAsync($"/rooms/{room}/post", new FormUrlEncodedContent([new("message", "hello over h2")]));
-
-        Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
-        Assert.Equal(HttpVersion.Version20, posted.Version);
-        foreach (var poll in polls)
-        {
-            using var answer = await poll.WaitAsync(Wire.Bound);
-            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
-            Assert.Equal(HttpVersion.Version20, answer.Version);
-            Assert.Equal("hello over h2", await answer.Content.ReadAsStringAsync());
-        }
+        await Wire.ShouldHaveDeliveredOverHttp2Async(posted, polls, "hello over h2");
         Assert.Equal(1, connections.Value);
     }
 }

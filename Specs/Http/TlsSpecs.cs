@@ -153,15 +153,7 @@ public sealed class TlsSpecs : IAsyncLifetime
         await status.UntilHeldAsync(Polls - 1, room); // still: no other poll went with it
 
         using var posted = await h2.SendAsync(Http2(HttpMethod.Post, $"/rooms/{room}/post", new FormUrlEncodedContent([new("message", "to all")]))).WaitAsync(Wire.Bound);
-        Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
-        Assert.Equal(HttpVersion.Version20, posted.Version);
-        foreach (var poll in polls)
-        {
-            using var answer = await poll.WaitAsync(Wire.Bound);
-            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
-            Assert.Equal(HttpVersion.Version20, answer.Version);
-            Assert.Equal("to all", await answer.Content.ReadAsStringAsync());
-        }
+        await Wire.ShouldHaveDeliveredOverHttp2Async(posted, polls, "to all");
         Assert.Equal(1, Volatile.Read(ref connections));
     }
 }

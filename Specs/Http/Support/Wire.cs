@@ -6,6 +6,20 @@ namespace Chat.Specs.Http.Support;
 /// Small conveniences for talking to the service the way its clients do.
 public static class Wire
 {
+    /// A post over HTTP/2 was stored, and every poll it answered came back over HTTP/2 with its text.
+    public static async Task ShouldHaveDeliveredOverHttp2Async(HttpResponseMessage posted, IEnumerable<Task<HttpResponseMessage>> polls, string text)
+    {
+        Assert.Equal(System.Net.HttpStatusCode.Created, posted.StatusCode);
+        Assert.Equal(System.Net.HttpVersion.Version20, posted.Version);
+        foreach (var poll in polls)
+        {
+            using var answer = await poll.WaitAsync(Bound);
+            Assert.Equal(System.Net.HttpStatusCode.OK, answer.StatusCode);
+            Assert.Equal(System.Net.HttpVersion.Version20, answer.Version);
+            Assert.Equal(text, await answer.Content.ReadAsStringAsync());
+        }
+    }
+
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
 
     public static Task<HttpResponseMessage> PostAsync(this HttpClient client, string message, string path = "/chat/post") =>
