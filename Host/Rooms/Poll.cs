@@ -20,15 +20,31 @@ public static class Poll
     public static ValueTask<Outcome> AskAsync(RoomLoop room, Want want, Asker asker, RoomDirectory rooms, CancellationToken hangUp)
     {
         if (room.IsUnloaded) return AskItsNextLoopAsync(room.Name, want, asker, rooms, hangUp);
-        switch (Room.Now(room.State, want))
-        {
-            case null: return HoldAsync(room, want, asker, rooms, hangUp);
-            case Reply.Messages m: Seen(room, asker); return new(room.Read(m));
-            case Reply.FromStore f: Seen(room, asker); return new(new Outcome.Replied(f));
-            // Past the end here may not be past the end of a shared log: read it, then hold.
-            case Reply.Ahead when room.State.SharedLog: return CaughtUpAsync(room, want, asker, rooms, hangUp);
-            case var reply: return new(new Outcome.Replied(reply));
-        }
+        if (Now(room, want, asker, out var pastSharedEnd) is { } now) return new(now);
+        return pastSharedEnd ? CaughtUpAsync(room, want, asker, rooms, hangUp) : HoldAsync(room, want, asker, rooms, hangUp);
+    }
+
+    /// What the room gives the poll now, or null when it must wait. Decided on one snapshot of the state, which other
+    /// threads move on. <paramref name="pastSharedEnd"/>: past the end here, which may not be past the end of a shared
+    /// log (several nodes): the log is read before the poll is held.
+    private static Outcome? Now(RoomLoop room, Want want, Asker asker, out bool pastSharedEnd)
+    {
+        var state = room.State;
+        var reply = Room.Now(state, want);
+        pastSharedEnd = reply is Reply.Ahead && state.SharedLog;
+        if (reply is null || pastSharedEnd) return null;
+        if (reply is Reply.Messages or Reply.FromStore) Seen(room, asker);
+        return reply is Reply.Messages m ? room.Read(m) : new Outcome.Replied(reply);
+    }
+
+    /// A seat for a poll about to wait, or the outcome that ends it now (shutting down: 204; over the quota: refused).
+    private static Outcome? Sit(RoomDirectory rooms, IReadOnlyList<Presence> here, Asker asker, out Seat? seat)
+    {
+        seat = null;
+        if (rooms.Stopping) return Outcome.ExpiredOnce;
+        if (asker.Seated) return null;
+        seat = Seat.Take(rooms.Quota, here, asker.Client, asker.Address, out var refused);
+        return seat is null ? new Outcome.Refused(refused!) : null;
     }
 
     /// Holds the poll in its room until a message, the poll timeout or a hang-up ends it; its seat is let go then.
@@ -50,14 +66,8 @@ public static class Poll
         }
     }
 
-    private static ValueTask<Outcome> HoldAsync(RoomLoop room, Want want, Asker asker, RoomDirectory rooms, CancellationToken hangUp)
-    {
-        if (rooms.Stopping) return new(Outcome.ExpiredOnce);
-        Seat? seat = null;
-        if (!asker.Seated && (seat = Seat.Take(rooms.Quota, [room.Presence], asker.Client, asker.Address, out var refused)) is null)
-            return new(new Outcome.Refused(refused!));
-        return HoldAsync(room, Exchange.ForPoll(room, want), seat, hangUp);
-    }
+    private static ValueTask<Outcome> HoldAsync(RoomLoop room, Want want, Asker asker, RoomDirectory rooms, CancellationToken hangUp) =>
+        Sit(rooms, [room.Presence], asker, out var seat) is { } ended ? new(ended) : HoldAsync(room, Exchange.ForPoll(room, want), seat, hangUp);
 
     /// Several rooms in one poll: what any of them has now, else held in every one until the first answers; the
     /// others are then let go (their cursors stay where they were). One seat for all of them. An outcome per room,
@@ -70,21 +80,12 @@ public static class Poll
         for (var i = 0; i < asks.Count; i++)
         {
             var (room, want) = asks[i];
-            var reply = Room.Now(room.State, want);
-            if (reply is Reply.Ahead && room.State.SharedLog)
-            {
-                await rooms.CatchUpAsync(room).ConfigureAwait(false); // past this node's end only: held below
-                continue;
-            }
-            if (reply is Reply.Messages or Reply.FromStore) Seen(room, asker);
-            outcomes[i] = reply is Reply.Messages m ? room.Read(m) : reply is null ? null : new Outcome.Replied(reply);
-            answered |= reply is not null;
+            outcomes[i] = Now(room, want, asker, out var pastSharedEnd);
+            if (pastSharedEnd) await rooms.CatchUpAsync(room).ConfigureAwait(false);
+            answered |= outcomes[i] is not null;
         }
         if (answered) return outcomes;
-        if (rooms.Stopping) return Array.ConvertAll(outcomes, _ => Outcome.ExpiredOnce);
-        Seat? seat = null;
-        if (!asker.Seated && (seat = Seat.Take(rooms.Quota, [.. asks.Select(a => a.Room.Presence)], asker.Client, asker.Address, out var refused)) is null)
-            return Array.ConvertAll(outcomes, _ => new Outcome.Refused(refused!));
+        if (Sit(rooms, [.. asks.Select(a => a.Room.Presence)], asker, out var seat) is { } ended) return Array.ConvertAll(outcomes, _ => ended);
         using (seat)
         {
             using var first = CancellationTokenSource.CreateLinkedTokenSource(hangUp);
