@@ -84,12 +84,7 @@ public static class Events
             using var quiet = await QuietAsync(response, ends, aborted, options.KeepAlive);
             if (quiet is null) return;
             var outcome = await Poll.AskAsync(room, new Want(next, options.MaxBatch), asker, rooms, quiet.Token);
-            var messages = outcome switch
-            {
-                Outcome.Messages m => m.Items,
-                Outcome.Replied { Reply: Reply.FromStore f } => await store.ReadAsync(room.Name, f.Want),
-                _ => Seq<Message>.Empty,
-            };
+            var messages = await LongPoll.MessagesAsync(outcome, room.Name, store);
             if (outcome is Outcome.Unavailable or Outcome.Refused) break; // the client reconnects with Last-Event-ID
             await WriteAsync(response, messages.IsEmpty ? ": keep-alive\n\n" : Format(next, messages, json));
             next = next.Plus(messages.Count);

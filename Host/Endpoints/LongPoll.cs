@@ -42,6 +42,15 @@ public sealed class LongPoll(RoomDirectory rooms, IMessageStore store, Access ac
         return read.IsEmpty ? new Outcome.Unavailable("the message could not be read from the store") : new Outcome.Messages(want.At, read, WasHeld: false);
     }
 
+    /// The messages an outcome gives, read from the store where they are older than the room keeps; none otherwise.
+    /// For the endpoints that gather messages rather than render the outcome (event streams, several rooms).
+    public static async Task<Seq<Message>> MessagesAsync(Outcome? outcome, RoomName room, IMessageStore store) => outcome switch
+    {
+        Outcome.Messages m => m.Items,
+        Outcome.Replied { Reply: Reply.FromStore f } => await store.ReadAsync(room, f.Want),
+        _ => Seq<Message>.Empty,
+    };
+
     /// Every way a poll can end but with messages is rendered the same for the seed poll and the batch.
     private IResult Render(Outcome outcome, RoomName room) => outcome switch
     {

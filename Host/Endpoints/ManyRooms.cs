@@ -99,13 +99,7 @@ public static class ManyRooms
     public static async Task<Seq<Message>[]> MessagesAsync(Asks asks, Outcome?[] outcomes, IMessageStore store)
     {
         var got = new Seq<Message>[asks.Length];
-        for (var i = 0; i < asks.Length; i++)
-            got[i] = outcomes[i] switch
-            {
-                Outcome.Messages m => m.Items,
-                Outcome.Replied { Reply: Reply.FromStore f } => await store.ReadAsync(asks[i].Room.Name, f.Want),
-                _ => Seq<Message>.Empty,
-            };
+        for (var i = 0; i < asks.Length; i++) got[i] = await LongPoll.MessagesAsync(outcomes[i], asks[i].Room.Name, store);
         return got;
     }
 
