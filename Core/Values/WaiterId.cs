@@ -4,9 +4,5 @@ namespace Chat.Core.Values;
 /// The host makes them unique; the core only compares them.
 public readonly record struct WaiterId(long Value)
 {
-    /// An id the host never holds (its ids start at 1): what the core is asked with to learn the answer a
-    /// poll would get now, before anything is made to hold it.
-    public static readonly WaiterId Unheld = new(0);
-
     public override string ToString() => $"w{Value}";
 }

@@ -14,7 +14,7 @@ public sealed class Exchange : TaskCompletionSource<Outcome>
     private Exchange(RoomLoop? room, Want want) : base(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         _room = room;
-        Waiter = new Waiter(new WaiterId(Interlocked.Increment(ref _last)), want); // from 1: WaiterId.Unheld is 0
+        Waiter = new Waiter(new WaiterId(Interlocked.Increment(ref _last)), want);
     }
 
     /// A poll for <paramref name="want"/> in <paramref name="room"/>.
