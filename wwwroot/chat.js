@@ -60,16 +60,15 @@ function open({ room, token }, again = false) {
   jump.hidden = true;
   roomInput.value = room;
   $('room-title').textContent = `#${room}`;
-  showTitle();
-  renderRooms();
+  showRooms();
   setState('connecting');
   showHere({ count: 0, names: [] });
   // A callback that comes after leaving the room must not touch the next room's list.
   const live = fn => (...args) => { if (!controller.signal.aborted) fn(...args); };
   followShared(room, {
     messages: live(show),
-    caughtUp: live(() => { list.removeAttribute('aria-busy'); current.caughtUp = true; markDivider(); markSeen(); }),
-    counts: live(counted),
+    caughtUp: live(() => { list.removeAttribute('aria-busy'); current.caughtUp = true; markDivider(); markSeen(); showRooms(); }),
+    counts: live((other, next) => { counted(other, next); showRooms(); }),
     state: live(setState),
     reset: live(() => list.replaceChildren()),
     denied: live(message => { access.textContent = message; list.removeAttribute('aria-busy'); }),
@@ -105,10 +104,12 @@ function show(messages) {
   else jump.hidden = false;
   counted(current.room, messages.at(-1).index + 1);
   if (live) { markSeen(); messages.filter(mentionsMe).forEach(notify); }
+  showRooms();
 }
 
-/** The rooms joined, as a list with each one's unread count; the open one marked. */
-function renderRooms() {
+/** The rooms joined, as a list with each one's unread count (the open one marked), and the total in the title, so a
+ *  person sees it from another tab, and on the drawer's button on a phone. */
+function showRooms() {
   roomList.replaceChildren(...joined.map(room => {
     const item = document.createElement('li');
     item.dataset.room = room;
@@ -131,23 +132,17 @@ function renderRooms() {
     item.append(link, badge, leave);
     return item;
   }));
+  const total = joined.reduce((sum, room) => sum + unread(room), 0);
+  document.title = `${total > 0 ? `(${total}) ` : ''}#${current.room} · Chat`;
+  roomsToggle.textContent = total > 0 ? `Rooms (${total})` : 'Rooms';
 }
 
 const unread = room => Math.max(0, (counts[room] ?? 0) - (seen[room] ?? counts[room] ?? 0));
-
-/** The total unread in the tab's title, so a person sees it from another tab. */
-function showTitle() {
-  const total = joined.reduce((sum, room) => sum + unread(room), 0);
-  document.title = `${total > 0 ? `(${total}) ` : ''}#${current.room} · Chat`;
-  roomsToggle.textContent = total > 0 ? `Rooms (${total})` : 'Rooms';  // the drawer's button, on a phone
-}
 
 /** A room's next index as last heard (a room first heard of here starts with nothing unread). */
 function counted(room, next) {
   counts[room] = Math.max(counts[room] ?? 0, next);
   if (seen[room] === undefined) setSeen(room, next);
-  renderRooms();
-  showTitle();
 }
 
 function setSeen(room, next) {
@@ -159,8 +154,6 @@ function setSeen(room, next) {
 function markSeen() {
   if (document.visibilityState !== 'visible' || !current?.caughtUp || counts[current.room] === undefined) return;
   if ((seen[current.room] ?? 0) < counts[current.room]) setSeen(current.room, counts[current.room]);
-  renderRooms();
-  showTitle();
 }
 
 /** "new" above the first message that was unread when the room was opened. */
@@ -266,13 +259,12 @@ list.addEventListener('scroll', () => {
   if (atBottom()) jump.hidden = true;
   if (list.scrollTop < OLDER_AT) loadOlder();
 }, { passive: true });
-document.addEventListener('visibilitychange', markSeen);
+document.addEventListener('visibilitychange', () => { markSeen(); showRooms(); });
 // Another tab read a room or joined one: the counts here follow.
 window.addEventListener('storage', event => {
   if (event.key === SEEN_KEY) seen = stored(SEEN_KEY, {});
   if (event.key === ROOMS_KEY) joined = stored(ROOMS_KEY, []).filter(room => ROOM.test(room));
-  renderRooms();
-  showTitle();
+  showRooms();
 });
 roomsToggle.addEventListener('click', () => {
   const opened = document.body.classList.toggle('rooms-open');

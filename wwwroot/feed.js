@@ -150,8 +150,7 @@ export async function follow(room, on, signal, token = '') {
       if (signal.aborted) return;
       if (error instanceof AccessError) { on.state('denied'); on.denied?.(error.message); return; }
       synced = false;
-      on.state(backoff.failures >= OFFLINE_AFTER || !navigator.onLine ? 'offline' : 'reconnecting');
-      await sleep(Math.max(backoff.next(), error.retryAfterMs ?? 0), signal);
+      await away(on.state, backoff, error, signal);
     }
   }
 }
@@ -182,21 +181,11 @@ export async function followShared(room, on, signal, token = '', watch = []) {
   const deliver = async messages => {
     if (next === null) { early.push(...messages); return; }
     try {
-      if (messages.length && messages[0].index > next) messages = [...await upTo(messages[0].index), ...messages];
+      if (messages.length && messages[0].index > next) messages = [...await range(room, next, messages[0].index, signal), ...messages];
     } catch { return; }  // the gap could not be read: the next message reads it again
     const fresh = [];
     for (const m of messages) if (m.index === next) { fresh.push(m); next++; }
     if (fresh.length) on.messages(fresh);
-  };
-  const upTo = async end => {
-    const read = [];
-    for (let from = next; from < end;) {
-      const page = await batch(room, from, signal);
-      if (!page.length) break;
-      read.push(...page);
-      from = page.at(-1).index + 1;
-    }
-    return read;
   };
   const watched = new Map();          // watched room -> its next index, once known
   const counted = (other, count) => {
@@ -215,18 +204,9 @@ export async function followShared(room, on, signal, token = '', watch = []) {
     const backoff = new Backoff();
     while (next === null && !signal.aborted) {
       try {
-        const status = await get(`/rooms/${encodeURIComponent(room)}`, signal, STATUS_MS, token);
-        if (!status.ok) throw new HttpError(status);
-        const count = (await status.json()).next;
-        let from = Math.max(0, count - PAGE);
-        const history = [];
-        while (from < count) {
-          const page = await batch(room, from, signal);
-          if (!page.length) break;
-          history.push(...page);
-          from = page.at(-1).index + 1;
-        }
-        next = from;
+        const count = await countOf(room, signal, token);
+        const history = await range(room, Math.max(0, count - PAGE), count, signal);
+        next = history.length ? history.at(-1).index + 1 : Math.max(0, count - PAGE);
         if (history.length) on.messages(history);
         on.caughtUp();
         on.state('live');
@@ -235,8 +215,7 @@ export async function followShared(room, on, signal, token = '', watch = []) {
       } catch (error) {
         if (signal.aborted) return;
         if (error instanceof AccessError) { on.state('denied'); on.denied?.(error.message); return; }  // a protected room
-        on.state(backoff.failures >= OFFLINE_AFTER || !navigator.onLine ? 'offline' : 'reconnecting');
-        await sleep(Math.max(backoff.next(), error.retryAfterMs ?? 0), signal);
+        await away(on.state, backoff, error, signal);
       }
     }
   };
@@ -257,8 +236,7 @@ export async function followShared(room, on, signal, token = '', watch = []) {
   for (const other of watch) watched.set(other, null);
   await Promise.all(watch.map(async other => {   // each watched room's count, asked at once
     try {
-      const status = await get(`/rooms/${encodeURIComponent(other)}`, signal, STATUS_MS);
-      if (status.ok) counted(other, (await status.json()).next);
+      counted(other, await countOf(other, signal));
     } catch { /* its first message through the poll will say */ }
   }));
   await load();
@@ -277,6 +255,32 @@ export async function older(room, before, signal, token = '') {
   const response = await get(`/rooms/${encodeURIComponent(room)}/messages?from=${from}&limit=${before - from}`, signal, STATUS_MS, token);
   if (!response.ok) throw new HttpError(response);
   return (await response.json()).messages;
+}
+
+/** The messages of `room` from `from` up to `end` (not held: they are stored), a page at a time. */
+async function range(room, from, end, signal) {
+  const read = [];
+  while (from < end) {
+    const page = await batch(room, from, signal);
+    if (!page.length) break;
+    read.push(...page);
+    from = page.at(-1).index + 1;
+  }
+  return read;
+}
+
+/** The next index of `room`: where a follow that shows only new messages starts. */
+async function countOf(room, signal, token = '') {
+  const status = await get(`/rooms/${encodeURIComponent(room)}`, signal, STATUS_MS, token);
+  if (!status.ok) throw new HttpError(status);
+  return (await status.json()).next;
+}
+
+/** After a failure: 'reconnecting' (or 'offline' after a few in a row, or while the browser is offline), then the
+ *  backoff, or the server's Retry-After when that is longer. */
+async function away(state, backoff, error, signal) {
+  state(backoff.failures >= OFFLINE_AFTER || !navigator.onLine ? 'offline' : 'reconnecting');
+  await sleep(Math.max(backoff.next(), error.retryAfterMs ?? 0), signal);
 }
 
 /** Messages of `room` from `from` on, answered at once (the batch is not held when `from` is behind the end). */
@@ -336,8 +340,7 @@ async function lead(wants, channel, own, signal) {
     } catch (error) {
       if (signal.aborted) return;
       if (poll.signal.aborted) continue;
-      say(backoff.failures >= OFFLINE_AFTER || !navigator.onLine ? 'offline' : 'reconnecting');
-      await sleep(Math.max(backoff.next(), error.retryAfterMs ?? 0), signal);
+      await away(say, backoff, error, signal);
     } finally {
       channel.removeEventListener('message', restart);
     }
@@ -357,9 +360,7 @@ export async function followMany(rooms, on, signal, token = '') {
       let asked = false;
       for (const room of rooms) {   // each room's end, once: `room` alone would move with every poll
         if (cursors.has(room)) continue;
-        const status = await get(`/rooms/${encodeURIComponent(room)}`, signal, STATUS_MS, token);
-        if (!status.ok) throw new HttpError(status);
-        cursors.set(room, (await status.json()).next);
+        cursors.set(room, await countOf(room, signal, token));
         asked = true;
       }
       if (asked) { backoff.reset(); on.state?.('live'); }   // every room answered: live while its poll is held
@@ -376,8 +377,7 @@ export async function followMany(rooms, on, signal, token = '') {
     } catch (error) {
       if (signal.aborted) return;
       if (error instanceof AccessError) { on.state?.('denied'); on.denied?.(error.message); return; }
-      on.state?.(backoff.failures >= OFFLINE_AFTER || !navigator.onLine ? 'offline' : 'reconnecting');
-      await sleep(Math.max(backoff.next(), error.retryAfterMs ?? 0), signal);
+      await away(s => on.state?.(s), backoff, error, signal);
     }
   }
 }
