@@ -50,6 +50,21 @@ public sealed class Window<T> : System.Collections.Generic.IReadOnlyList<T>, IEq
         return new(chunks, _first, Count + 1);
     }
 
+    /// A version with <paramref name="item"/> at <paramref name="index"/>: the chunk that holds it is copied, the rest shared.
+    public Window<T> SetItem(int index, T item)
+    {
+        if ((uint)index >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(index), index, $"the window holds {Count}");
+        var (pos, end) = (_first + index, _first + Count);
+        var at = pos / ChunkSize;
+        var used = at == (end - 1) / ChunkSize ? (end - 1) % ChunkSize + 1 : ChunkSize; // slots of the chunk this version sees
+        var chunk = new Chunk { Claimed = used };
+        Array.Copy(_chunks[at].Items, chunk.Items, used);
+        chunk.Items[pos % ChunkSize] = item;
+        var chunks = (Chunk[])_chunks.Clone();
+        chunks[at] = chunk;
+        return new(chunks, _first, Count);
+    }
+
     public Window<T> RemoveFirst() => Count switch
     {
         0 => throw new InvalidOperationException("the window is empty"),

@@ -72,6 +72,7 @@ public static class ChatApp
             .ConfigureResource(resource => resource.AddService("chat", serviceVersion: Version)) // target_info: not unknown_service:dotnet
             .WithMetrics(metrics => metrics.AddMeter(ChatMetrics.MeterName, "System.Runtime").AddPrometheusExporter());
         builder.Services.AddHostedService<Lifecycle>();
+        builder.Services.AddHostedService<Retention>();
         // Socket completions run where they complete, so both cores write a fan-out's responses (docs/performance.md).
         // Safe because no request path blocks but a store commit (one at a time, a local file: StoreWriter.cs).
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);

@@ -36,6 +36,9 @@ public abstract record Effect
     /// The store lost the messages from this index on: the numbering goes back to it.
     public sealed record Retract(MessageIndex From) : Effect;
 
+    /// Retention: the messages below this index are gone; polls for them are answered <see cref="Reply.Gone"/>.
+    public sealed record Trim(MessageIndex First) : Effect;
+
     /// Shared log: append this message; the log numbers it. Answer with <see cref="Command.Appended"/>.
     public sealed record Append(Message Message, WaiterId Poster, Option<IdempotencyKey> Key) : Effect;
 

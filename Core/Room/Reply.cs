@@ -18,7 +18,10 @@ public abstract record Reply
     /// Seed: N > count is 404. <see cref="Next"/> is the room's count, for the problem detail.
     public sealed record Ahead(MessageIndex Asked, MessageIndex Next) : Reply;
 
-    /// A post is stored at this index.
+    /// Retention: <see cref="Asked"/> is below the first index the room keeps.
+    public sealed record Gone(MessageIndex Asked, MessageIndex First) : Reply;
+
+    /// A post is stored at this index (for a removal: the removal's own index).
     public sealed record Posted(MessageIndex At) : Reply;
 
     /// The idempotency key was first used for a different message, stored at <see cref="At"/>.

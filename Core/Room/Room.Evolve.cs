@@ -24,6 +24,7 @@ public static partial class Room
         Effect.Expire e => Without(state, e.Waiter),
         Effect.Forget e => Without(state, e.Waiter),
         Effect.Retract e => Retracted(state, e),
+        Effect.Trim e => (state with { First = e.First }).TrimWindow(),
         Effect.Answer or Effect.Append or Effect.Fetch => state,
         _ => throw new UnreachableException(),
     };
@@ -35,14 +36,25 @@ public static partial class Room
     }
 
     private static RoomState Published(RoomState state, Effect.Publish e) =>
-        (state with
+        Erased((state with
         {
             Visible = e.At.Next,
             Next = e.At >= state.Next ? e.At.Next : state.Next, // a shared log numbers without a Persist
             Pending = state.Pending.Count > 0 && state.Pending[0].At == e.At ? state.Pending.RemoveAt(0) : state.Pending.Filter(p => p.At != e.At),
             Recent = state.Recent.Add(e.Message),
             RecentBytes = state.RecentBytes + e.Message.Bytes,
-        }).TrimWindow();
+        }).TrimWindow(), e);
+
+    /// A published removal erases its target where the room still holds it: the window, and the key that named it.
+    private static RoomState Erased(RoomState state, Effect.Publish e)
+    {
+        if (e.Message.Removes.Case is not MessageIndex target) return state;
+        var erased = state with { Keys = state.Keys.Map(k => k.At == target ? k with { Message = k.Message.ErasedBy(e.At) } : k) };
+        var offset = target.Value - state.RecentStart.Value;
+        if (offset < 0 || offset >= state.Recent.Count) return erased;
+        var old = state.Recent[(int)offset];
+        return erased with { Recent = state.Recent.SetItem((int)offset, old.ErasedBy(e.At)), RecentBytes = state.RecentBytes - old.Bytes };
+    }
 
     private static RoomState Without(RoomState state, Waiter waiter) =>
         state.Waiters.Find(waiter.Want).Match(

@@ -10,10 +10,22 @@ public static partial class Room
     /// same post, whatever name or time the retry carries).
     /// With a shared log, the log numbers the post (and remembers its key).
     private static Seq<Effect> Accept(RoomState state, Command.Post post) =>
-        state.SharedLog ? Seq1<Effect>(new Effect.Append(post.Message, post.Poster, post.Key))
+        post.Message.Removes.Case is MessageIndex target && Unremovable(state, target) is { } refused
+            ? Seq1<Effect>(new Effect.Answer(post.Poster, refused))
+        : state.SharedLog ? Seq1<Effect>(new Effect.Append(post.Message, post.Poster, post.Key))
         : post.Key.Bind(key => state.Keys.Find(key)).Match(
             Some: first => Seq1(Retry(state, post, first)),
             None: () => Seq1<Effect>(new Effect.Persist(state.Next, post.Message, post.Poster, post.Key)));
+
+    /// A removal answered at once: its target is past the end (a shared log checks that itself: this node may lag),
+    /// trimmed, or removed already (idempotent: the first removal's index).
+    private static Reply? Unremovable(RoomState state, MessageIndex target)
+    {
+        if (target >= state.Visible && !state.SharedLog) return new Reply.Ahead(target, state.Visible);
+        if (target < state.First) return new Reply.Gone(target, state.First);
+        var offset = target.Value - state.RecentStart.Value;
+        return offset >= 0 && offset < state.Recent.Count && state.Recent[(int)offset].RemovedBy.Case is MessageIndex by ? Posted(by) : null;
+    }
 
     private static Effect Retry(RoomState state, Command.Post post, KeyEntry first) =>
         !first.Message.Text.Equals(post.Message.Text) ? new Effect.Answer(post.Poster, new Reply.KeyConflict(first.At))

@@ -22,6 +22,7 @@ public static partial class Room
         var at = want.At;
         if (at > state.Next) return new Reply.Ahead(at, state.Visible);
         if (at >= state.Visible) return null;
+        if (at < state.First) return new Reply.Gone(at, state.First);
         var limit = (int)Math.Min(want.Limit, state.Visible.Value - at.Value);
         return at >= state.RecentStart ? new Reply.Messages(at, state.RecentFrom(at, limit)) : new Reply.FromStore(want with { Limit = limit });
     }

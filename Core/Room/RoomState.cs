@@ -10,7 +10,7 @@ public sealed record PendingPost(MessageIndex At, Message Message, Seq<WaiterId>
 /// What a retried key refers to.
 public sealed record KeyEntry(MessageIndex At, Message Message);
 
-/// One room, immutable. Messages below <see cref="Visible"/> are stored and may be read;
+/// One room, immutable. Messages from <see cref="First"/> (below it: trimmed by retention) to <see cref="Visible"/> are stored and may be read;
 /// <see cref="Visible"/> to <see cref="Next"/> are numbered and on their way to the store.
 /// Only a window of recent messages is kept here (<see cref="Window{T}"/>); the store has the rest.
 /// The other sliding sequences are <see cref="Lst{A}"/>: a <see cref="Seq{A}"/> slid by Add and Tail keeps what it dropped.
@@ -25,7 +25,8 @@ public sealed record RoomState(
     HashMap<EqValue<Want>, Want, HashSet<EqValue<WaiterId>, WaiterId>> Waiters,
     HashMap<IdempotencyKey, KeyEntry> Keys,
     Lst<IdempotencyKey> KeyOrder,
-    bool SharedLog = false)
+    bool SharedLog = false,
+    MessageIndex First = default)
 {
     /// A room whose numbering comes from a shared log (Redis): posts are appended there, and the room
     /// publishes what the log holds, in index order.
@@ -36,13 +37,14 @@ public sealed record RoomState(
         Restore(limits, MessageIndex.Zero, Seq<Message>.Empty, Seq<(IdempotencyKey, KeyEntry)>.Empty);
 
     /// A room as the store has it after a restart: <paramref name="count"/> messages, the last few of them
-    /// in <paramref name="recent"/> (oldest first), and the idempotency keys still remembered (oldest first).
-    public static RoomState Restore(RoomLimits limits, MessageIndex count, Seq<Message> recent, Seq<(IdempotencyKey Key, KeyEntry Entry)> keys)
+    /// in <paramref name="recent"/> (oldest first), and the idempotency keys still remembered (oldest first); those below
+    /// <paramref name="first"/> were trimmed.
+    public static RoomState Restore(RoomLimits limits, MessageIndex count, Seq<Message> recent, Seq<(IdempotencyKey Key, KeyEntry Entry)> keys, MessageIndex first = default)
     {
         var recentStart = new MessageIndex(count.Value - recent.Count);
         var empty = new RoomState(limits, count, count, Lst<PendingPost>.Empty, recentStart, Window<Message>.From(recent), recent.Sum(t => (long)t.Bytes),
             HashMap<EqValue<Want>, Want, HashSet<EqValue<WaiterId>, WaiterId>>.Empty, HashMap<IdempotencyKey, KeyEntry>.Empty, Lst<IdempotencyKey>.Empty);
-        return keys.Fold(empty.TrimWindow(), (state, k) => state.Remember(k.Key, k.Entry));
+        return keys.Fold((empty with { First = first }).TrimWindow(), (state, k) => state.Remember(k.Key, k.Entry));
     }
 
     /// How many exchanges are held, over every want.
@@ -62,7 +64,7 @@ public sealed record RoomState(
     internal RoomState TrimWindow()
     {
         var (start, recent, bytes) = (RecentStart, Recent, RecentBytes);
-        while (recent.Count > 0 && (recent.Count > Limits.WindowCount || bytes > Limits.WindowBytes))
+        while (recent.Count > 0 && (recent.Count > Limits.WindowCount || bytes > Limits.WindowBytes || start < First))
         {
             bytes -= recent[0].Bytes;
             recent = recent.RemoveFirst();

@@ -12,29 +12,32 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Chat.Host.Auth;
 
-public enum Act { Read, Post }
+public enum Act { Read, Post, Moderate }
 
-/// What a valid token lets its holder do: the room patterns it may read and post to (its `chat` claim, an object
-/// `{ "read": [...], "post": [...] }`), the name it posts under (`name`, else `sub`), and when it ends (`exp`).
+/// What a valid token lets its holder do: the room patterns it may read, post to and moderate (its `chat` claim, an
+/// object `{ "read": [...], "post": [...], "moderate": [...] }`), the name it acts under (`name`, else `sub`), and when
+/// it ends (`exp`).
 public sealed record Grant(IReadOnlyList<string> Read, IReadOnlyList<string> Post, string? Name, DateTimeOffset? Expires)
 {
-    public bool Allows(Act act, RoomName room) => RoomPattern.AnyMatches(act == Act.Read ? Read : Post, room);
+    public IReadOnlyList<string> Moderate { get; init; } = [];
+
+    public bool Allows(Act act, RoomName room) => RoomPattern.AnyMatches(act switch { Act.Read => Read, Act.Post => Post, _ => Moderate }, room);
 
     public static Grant Of(ClaimsPrincipal holder)
     {
-        string[] read = [], post = [];
+        string[] read = [], post = [], moderate = [];
         if (holder.FindFirst("chat")?.Value is { } chat)
         {
             try
             {
                 using var claim = JsonDocument.Parse(chat);
                 if (claim.RootElement.ValueKind == JsonValueKind.Object)
-                    (read, post) = (Patterns(claim.RootElement, "read"), Patterns(claim.RootElement, "post"));
+                    (read, post, moderate) = (Patterns(claim.RootElement, "read"), Patterns(claim.RootElement, "post"), Patterns(claim.RootElement, "moderate"));
             }
             catch (JsonException) { } // not an object: the token grants nothing
         }
         var exp = holder.FindFirst("exp")?.Value is { } e && long.TryParse(e, out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds) : (DateTimeOffset?)null;
-        return new(read, post, holder.FindFirst("name")?.Value ?? holder.FindFirst("sub")?.Value, exp);
+        return new(read, post, holder.FindFirst("name")?.Value ?? holder.FindFirst("sub")?.Value, exp) { Moderate = moderate };
     }
 
     private static string[] Patterns(JsonElement claim, string act) =>
@@ -65,11 +68,23 @@ public sealed class Access(IOptions<AuthOptions> options, TimeProvider clock)
     /// or one that is malformed, expired or wrongly signed) or 403 (a valid token that does not cover it).
     public async Task<Either<Rejection, Grant>> CheckAsync(HttpContext http, RoomName room, Act act)
     {
+        if (act == Act.Moderate && !_options.CanCheckTokens)
+            return new Rejection.Forbidden("Nobody may moderate: no Auth:SigningKey or Auth:PublicKeyPath is set to check tokens with.");
         var token = await TokenAsync(http);
         if (token.IsLeft) return (Rejection)token;
         var grant = (Grant)token;
         return grant.Allows(act, room) ? grant
-            : new Rejection.Forbidden($"This token may not {(act == Act.Read ? "read" : "post to")} the room '{room}'.");
+            : new Rejection.Forbidden($"This token may not {act switch { Act.Read => "read", Act.Post => "post to", _ => "moderate" }} the room '{room}'.");
+    }
+
+    /// A token that may moderate some room (which ones: <see cref="Grant.Moderate"/>); else 401, or 403.
+    public async Task<Either<Rejection, Grant>> ModeratorAsync(HttpContext http)
+    {
+        if (!_options.CanCheckTokens)
+            return new Rejection.Forbidden("Nobody may moderate: no Auth:SigningKey or Auth:PublicKeyPath is set to check tokens with.");
+        var token = await TokenAsync(http);
+        if (token.IsLeft) return (Rejection)token;
+        return ((Grant)token).Moderate.Count > 0 ? token : new Rejection.Forbidden("This token may moderate no room.");
     }
 
     /// The request's token: none (a rejection saying so), invalid (another), or its grant: one checked before and not

@@ -8,8 +8,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace Chat.Host.Auth;
 
 /// ASP.NET Core's JWT bearer handler, set from the `Auth` section. No middleware runs it for every request: only a
-/// request for a protected room asks it (<see cref="Access"/>), so open rooms pay nothing. With no protected room
-/// nothing of authentication is registered at all.
+/// request for a protected room or a moderator's asks it (<see cref="Access"/>), so open rooms pay nothing. With no key
+/// to check tokens with, nothing of authentication is registered at all.
 public static class Bearer
 {
     public static IServiceCollection AddRoomAccess(this IServiceCollection services, IConfiguration configuration)
@@ -19,7 +19,7 @@ public static class Bearer
             .Configure(o => o.Protected = ConfigurationLists.Read(section, nameof(AuthOptions.Protected)))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Access>();
-        if (ConfigurationLists.Read(section, nameof(AuthOptions.Protected)).Length == 0) return services;
+        if (section[nameof(AuthOptions.SigningKey)] is null && section[nameof(AuthOptions.PublicKeyPath)] is null) return services;
         services.AddAuthentication().AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>>((bearer, auth) =>
         {

@@ -28,6 +28,7 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
             case Effect.Expire e: Complete(e.Waiter.Id, Outcome.ExpiredOnce); services.Metrics.Expired(); break;
             case Effect.Forget e: Complete(e.Waiter.Id, Outcome.GoneOnce); services.Metrics.Disconnected(); break;
             case Effect.Retract e: Retracted(e.From); break; // its posters were answered by the core
+            case Effect.Trim: break; // the store trimmed first; the core answers polls below it from now on
             case Effect.Append e: _ = AppendAsync(e); break;
             case Effect.Fetch e: _ = Following.CatchUpAsync(room, SharedLog, e.From, services.Log); break;
             default: throw new UnreachableException($"no interpretation for {effect.GetType().Name}");

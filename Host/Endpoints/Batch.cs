@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Chat.Core;
 using Chat.Core.Room;
 using Chat.Core.Values;
@@ -15,12 +16,16 @@ namespace Chat.Host.Endpoints;
 public static class Batch
 {
     /// One message as JSON: `author` null when anonymous, `time` (RFC 3339, UTC, milliseconds) null when it was
-    /// stored before times were kept. The event stream's `?format=json` sends the same object.
-    public sealed record Item(long Index, string Text, string? Author, string? Time)
+    /// stored before times were kept. The event stream's `?format=json` sends the same object. `removes` only on a
+    /// moderator's removal (the index it removes), `removedBy` only on a removed message (the removal's index).
+    public sealed record Item(long Index, string Text, string? Author, string? Time,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Removes = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? RemovedBy = null)
     {
         public static Item Of(long index, Message message) => new(index, message.Text.Value,
             message.Author.MatchUnsafe(a => a.Value, () => null),
-            message.Time.MatchUnsafe(t => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), () => null));
+            message.Time.MatchUnsafe(t => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), () => null),
+            message.Removes.MatchUnsafe(i => (long?)i.Value, () => null), message.RemovedBy.MatchUnsafe(i => (long?)i.Value, () => null));
     }
 
     public sealed record Page(string Room, long From, long Next, IReadOnlyList<Item> Messages);
@@ -39,6 +44,9 @@ public static class Batch
 
     /// The messages as a JSON page.
     public static IResult Render(RoomName room, Outcome.Messages m) => Responses.Json(ToPage(room, m.From, m.Items));
+
+    /// Below the first kept index: 410, saying where the room starts now.
+    public static IResult RenderGone(RoomName room, Reply.Gone gone) => Problems.Gone(gone);
 
     /// A whole number in [min, max], or a 400 that says which parameter and why.
     public static Either<Rejection, long> Parameter(string name, string raw, long min, long max) =>

@@ -64,6 +64,11 @@ public static class Events
             await Problems.Ahead(new Reply.Ahead(next, room.State.Visible)).ExecuteAsync(http);
             return;
         }
+        if (next < room.State.First)
+        {
+            await Problems.Gone(new Reply.Gone(next, room.State.First)).ExecuteAsync(http);
+            return;
+        }
         if (Seat.Take(rooms.Quota, [room.Presence], ClientKey.Of(http), http.Connection.RemoteIpAddress, out var refused) is not { } seat)
         {
             await Problems.For(refused!).ExecuteAsync(http);
@@ -84,8 +89,9 @@ public static class Events
             using var quiet = await QuietAsync(response, ends, aborted, options.KeepAlive);
             if (quiet is null) return;
             var outcome = await Poll.AskAsync(room, new Want(next, options.MaxBatch), asker, rooms, quiet.Token);
-            var messages = await LongPoll.MessagesAsync(outcome, room.Name, store);
-            if (outcome is Outcome.Unavailable or Outcome.Refused) break; // the client reconnects with Last-Event-ID
+            outcome = await LongPoll.ReadOlderAsync(outcome, room, store);
+            if (outcome is Outcome.Unavailable or Outcome.Refused or Outcome.Replied { Reply: Reply.Gone }) break; // the client reconnects with Last-Event-ID
+            var messages = outcome is Outcome.Messages m ? m.Items : Seq<Message>.Empty;
             await WriteAsync(response, messages.IsEmpty ? ": keep-alive\n\n" : Format(next, messages, json));
             next = next.Plus(messages.Count);
         }

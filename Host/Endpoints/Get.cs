@@ -24,4 +24,7 @@ public static class Get
 
     /// Seed: the message at N as `text/plain`, exactly its bytes (cached by the reader alone in a protected room).
     public static Func<RoomName, Outcome.Messages, IResult> Render(Access access) => (room, m) => Responses.Message(m, access.IsProtected(room));
+
+    /// Seed: a trimmed index is an empty 200 that says where the room starts (see <see cref="Responses.Trimmed"/>).
+    public static Func<RoomName, Reply.Gone, IResult> RenderGone(Access access) => (room, gone) => Responses.Trimmed(gone, access.IsProtected(room));
 }

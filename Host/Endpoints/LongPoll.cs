@@ -12,7 +12,9 @@ namespace Chat.Host.Endpoints;
 /// A parsed long poll, seed or batch, from there to its response. One step a line: check a protected room's token,
 /// find the room, answer now or hold (<see cref="Poll"/>), read what is older than the room keeps, render, write.
 /// One per endpoint; <paramref name="messages"/> renders messages as the endpoint shows them.
-public sealed class LongPoll(RoomDirectory rooms, IMessageStore store, Access access, Func<RoomName, Outcome.Messages, IResult> messages)
+/// <paramref name="gone"/> renders an index below the room's first kept one.
+public sealed class LongPoll(RoomDirectory rooms, IMessageStore store, Access access, Func<RoomName, Outcome.Messages, IResult> messages,
+    Func<RoomName, Reply.Gone, IResult> gone)
 {
     public async Task RespondAsync(Either<Rejection, (RoomName Name, Want Want)> asked, HttpContext http)
     {
@@ -23,7 +25,6 @@ public sealed class LongPoll(RoomDirectory rooms, IMessageStore store, Access ac
         }
         var (name, want) = ((RoomName, Want))asked; // Either's own cast: `Case` would box the pair
         var outcome = await AskAsync(name, want, http);
-        if (outcome is Outcome.Replied { Reply: Reply.FromStore older }) outcome = await ReadAsync(name, older.Want);
         await Render(outcome, name).ExecuteAsync(http);
     }
 
@@ -32,30 +33,30 @@ public sealed class LongPoll(RoomDirectory rooms, IMessageStore store, Access ac
         if (access.IsProtected(name) && await access.CheckAsync(http, name, Act.Read) is { IsLeft: true } refused)
             return new Outcome.Refused((Rejection)refused);
         var found = await rooms.FindAsync(name);
-        return found.IsLeft ? new Outcome.Refused((Rejection)found)
-            : await Poll.AskAsync((RoomLoop)found, want, Asker.Of(http), rooms, HangUp(http));
+        if (found.IsLeft) return new Outcome.Refused((Rejection)found);
+        var room = (RoomLoop)found;
+        return (await ReadOlderAsync(await Poll.AskAsync(room, want, Asker.Of(http), rooms, HangUp(http)), room, store))!;
     }
 
-    private async Task<Outcome> ReadAsync(RoomName room, Want want)
+    /// An outcome whose messages are older than the room keeps in memory, read from the store; or <see cref="Reply.Gone"/>
+    /// when retention trimmed them meanwhile (and the room is told, so it answers so from then on). Other outcomes as they are.
+    public static async Task<Outcome?> ReadOlderAsync(Outcome? outcome, RoomLoop room, IMessageStore store)
     {
-        var read = await store.ReadAsync(room, want);
-        return read.IsEmpty ? new Outcome.Unavailable("the message could not be read from the store") : new Outcome.Messages(want.At, read, WasHeld: false);
+        if (outcome is not Outcome.Replied { Reply: Reply.FromStore older }) return outcome;
+        var read = await store.ReadAsync(room.Name, older.Want);
+        if (!read.IsEmpty) return new Outcome.Messages(older.Want.At, read, WasHeld: false);
+        var first = await store.FirstAsync(room.Name);
+        if (older.Want.At >= first) return new Outcome.Unavailable("the message could not be read from the store");
+        room.Send(new Command.Trim(first));
+        return new Outcome.Replied(new Reply.Gone(older.Want.At, first));
     }
-
-    /// The messages an outcome gives, read from the store where they are older than the room keeps; none otherwise.
-    /// For the endpoints that gather messages rather than render the outcome (event streams, several rooms).
-    public static async Task<Seq<Message>> MessagesAsync(Outcome? outcome, RoomName room, IMessageStore store) => outcome switch
-    {
-        Outcome.Messages m => m.Items,
-        Outcome.Replied { Reply: Reply.FromStore f } => await store.ReadAsync(room, f.Want),
-        _ => Seq<Message>.Empty,
-    };
 
     /// Every way a poll can end but with messages is rendered the same for the seed poll and the batch.
     private IResult Render(Outcome outcome, RoomName room) => outcome switch
     {
         Outcome.Messages m => messages(room, m),
         Outcome.Replied { Reply: Reply.Ahead a } => Problems.Ahead(a),
+        Outcome.Replied { Reply: Reply.Gone g } => gone(room, g),
         Outcome.Expired => Responses.NoContent,
         Outcome.Unavailable u => Problems.Unavailable(u.Why),
         Outcome.Refused r => Problems.For(r.Rejection),

@@ -16,7 +16,9 @@ namespace Chat.Host.Endpoints;
 /// with its room; its id is the cursor past it, so a reconnect with `Last-Event-ID` resumes every room where it was.
 public static class ManyEvents
 {
-    public sealed record Item(string Room, long Index, string Text, string? Author, string? Time);
+    public sealed record Item(string Room, long Index, string Text, string? Author, string? Time,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] long? Removes = null,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] long? RemovedBy = null);
 
     public static async Task HandleAsync(string? from, HttpContext http, RoomDirectory rooms, IMessageStore store, Access access, ChatOptions options)
     {
@@ -30,6 +32,11 @@ public static class ManyEvents
         if (asks.FirstOrDefault(a => a.Want.At > a.Room.State.Next) is { Room: not null } past)
         {
             await Problems.Ahead(new Reply.Ahead(past.Want.At, past.Room.State.Visible), past.Room.Name).ExecuteAsync(http);
+            return;
+        }
+        if (asks.FirstOrDefault(a => a.Want.At < a.Room.State.First) is { Room: not null } trimmed)
+        {
+            await Problems.Gone(new Reply.Gone(trimmed.Want.At, trimmed.Room.State.First), trimmed.Room.Name).ExecuteAsync(http);
             return;
         }
         if (Seat.Take(rooms.Quota, [.. asks.Select(a => a.Room.Presence)], ClientKey.Of(http), http.Connection.RemoteIpAddress, out var refused) is not { } seat)
@@ -51,8 +58,9 @@ public static class ManyEvents
             using var quiet = await Events.QuietAsync(response, ends, aborted, options.KeepAlive);
             if (quiet is null) return;
             var outcomes = await Poll.AskEachAsync(asks, asker, rooms, quiet.Token);
-            if (outcomes.Any(o => o is Outcome.Unavailable or Outcome.Refused) || ManyRooms.Ahead(asks, outcomes) is not null) break; // reconnect
-            var events = Format(asks, await ManyRooms.MessagesAsync(asks, outcomes, store));
+            var got = await ManyRooms.MessagesAsync(asks, outcomes, store);
+            if (outcomes.Any(o => o is Outcome.Unavailable or Outcome.Refused) || ManyRooms.Refused(asks, outcomes) is not null) break; // reconnect
+            var events = Format(asks, got);
             await Events.WriteAsync(response, events.Length == 0 ? ": keep-alive\n\n" : events);
         }
     }
@@ -69,7 +77,7 @@ public static class ManyEvents
                 var item = Batch.Item.Of(want.At.Value, message);
                 asks[i] = (room, want with { At = want.At.Next });
                 events.Append("id: ").Append(Cursor.Format(asks.Select(a => (a.Room.Name, a.Want.At)))).Append('\n')
-                    .Append("data: ").Append(JsonSerializer.Serialize(new Item(room.Name.Value, item.Index, item.Text, item.Author, item.Time), Json.Options))
+                    .Append("data: ").Append(JsonSerializer.Serialize(new Item(room.Name.Value, item.Index, item.Text, item.Author, item.Time, item.Removes, item.RemovedBy), Json.Options))
                     .Append("\n\n");
             }
         return events.ToString();

@@ -71,8 +71,8 @@ public static class ManyRooms
     /// timeout: 204); nothing when the client left.
     private static async Task<IResult> RenderAsync(Asks asks, Outcome?[] outcomes, IMessageStore store)
     {
-        if (Ahead(asks, outcomes) is { } ahead) return Problems.Ahead(ahead.Reply, ahead.Room);
         var got = await MessagesAsync(asks, outcomes, store);
+        if (Refused(asks, outcomes) is { } refused) return refused;
         var pages = new List<Batch.Page>();
         for (var i = 0; i < asks.Length; i++)
             if (!got[i].IsEmpty) pages.Add(Batch.ToPage(asks[i].Room.Name, asks[i].Want.At, got[i]));
@@ -87,19 +87,28 @@ public static class ManyRooms
         };
     }
 
-    /// The first room whose cursor is past its end.
-    public static (Reply.Ahead Reply, RoomName Room)? Ahead(Asks asks, Outcome?[] outcomes)
+    /// The first room whose cursor is past its end (404) or below its first kept index (410), as that problem.
+    public static IResult? Refused(Asks asks, Outcome?[] outcomes)
     {
         for (var i = 0; i < asks.Length; i++)
-            if (outcomes[i] is Outcome.Replied { Reply: Reply.Ahead a }) return (a, asks[i].Room.Name);
+            switch (outcomes[i])
+            {
+                case Outcome.Replied { Reply: Reply.Ahead a }: return Problems.Ahead(a, asks[i].Room.Name);
+                case Outcome.Replied { Reply: Reply.Gone g }: return Problems.Gone(g, asks[i].Room.Name);
+            }
         return null;
     }
 
-    /// Each room's new messages (read from the store where they are older than its window), from its want on.
+    /// Each room's new messages (read from the store where they are older than its window), from its want on; a room
+    /// trimmed meanwhile has its outcome made <see cref="Reply.Gone"/>.
     public static async Task<Seq<Message>[]> MessagesAsync(Asks asks, Outcome?[] outcomes, IMessageStore store)
     {
         var got = new Seq<Message>[asks.Length];
-        for (var i = 0; i < asks.Length; i++) got[i] = await LongPoll.MessagesAsync(outcomes[i], asks[i].Room.Name, store);
+        for (var i = 0; i < asks.Length; i++)
+        {
+            outcomes[i] = await LongPoll.ReadOlderAsync(outcomes[i], asks[i].Room, store);
+            got[i] = outcomes[i] is Outcome.Messages m ? m.Items : Seq<Message>.Empty;
+        }
         return got;
     }
 

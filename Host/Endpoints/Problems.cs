@@ -16,7 +16,7 @@ public static class Problems
         "No such message", "Bad parameter 'from'", "Bad parameter 'limit'", "Bad parameter 'Last-Event-ID'", "Bad parameter 'format'", "Bad room name", "Bad name",
         "Bad Idempotency-Key", "Outcome unknown", "Too many rooms", "Too many held polls", "Too many held polls from this address",
         "Too many posts from this address", "Unavailable", "No such message yet", "Idempotency-Key reused", "Not stored",
-        "Method not allowed", "Bad Content-Length", "Token needed", "Not allowed",
+        "Method not allowed", "Bad Content-Length", "Token needed", "Not allowed", "Gone",
     ];
 
     public static IResult For(Rejection rejection) => rejection switch
@@ -47,6 +47,15 @@ public static class Problems
         return Problem(404, "No such message yet", room is null ? detail : $"Room '{room}': {detail}");
     }
 
+    /// Retention: below the room's first kept index. `first` says where to start instead.
+    public static IResult Gone(Reply.Gone r, Chat.Core.Values.RoomName? room = null)
+    {
+        var detail = $"Index {r.Asked} is below the first message the room keeps ({r.First}); read from {r.First}.";
+        return Problem(410, "Gone", room is null ? detail : $"Room '{room}': {detail}", extensions: room is null
+            ? new() { ["first"] = r.First.Value }
+            : new() { ["first"] = r.First.Value, ["room"] = room.Value });
+    }
+
     public static IResult KeyConflict(Reply.KeyConflict r) =>
         Problem(422, "Idempotency-Key reused", $"This key was first used for a different message, stored at index {r.At}.");
 
@@ -64,13 +73,15 @@ public static class Problems
 
     public static IResult MethodNotAllowed(string allow) => Problem(405, "Method not allowed", $"Use {allow}.", allow: allow);
 
-    private static IResult Problem(int status, string title, string detail, TimeSpan? retryAfter = null, string? allow = null, string? challenge = null) =>
+    private static IResult Problem(int status, string title, string detail, TimeSpan? retryAfter = null, string? allow = null, string? challenge = null,
+        Dictionary<string, object?>? extensions = null) =>
         new ProblemResult(new Microsoft.AspNetCore.Mvc.ProblemDetails
         {
             Type = $"https://httpstatuses.io/{status}",
             Title = title,
             Status = status,
             Detail = detail,
+            Extensions = extensions ?? [],
         }, retryAfter, allow, challenge);
 
     private static string Clip(string raw) => raw.Length <= 40 ? raw : raw[..40] + "…";

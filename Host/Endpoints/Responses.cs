@@ -10,7 +10,11 @@ public static class Responses
 {
     /// Seed: the message at N as `text/plain`, exactly its bytes, written straight to the response pipe (encoded once
     /// for every poll the outcome answers). <paramref name="personal"/>: a protected room's, which no shared cache may keep.
-    public static IResult Message(Outcome.Messages m, bool personal) => new MessageResponse(m, personal ? Headers.ImmutablePrivate : Headers.Immutable);
+    public static IResult Message(Outcome.Messages m, bool personal) => new MessageResponse(m, personal);
+
+    /// Seed: N was trimmed. An empty 200, not an error: the tutorial's client retries an error at once, forever, and
+    /// moves on after a 200; `Chat-First` says where the room starts.
+    public static IResult Trimmed(Chat.Core.Room.Reply.Gone gone, bool personal) => new TrimmedResponse(gone, personal);
 
     /// Seed: nothing was posted before the poll timeout: 204, poll N again.
     public static readonly IResult NoContent = new NoContentResponse();
@@ -45,16 +49,27 @@ public static class Responses
     }
 
     /// A message read at once may be cached and revalidated (ETag, 304); one that a held poll waited for may not.
-    private sealed class MessageResponse(Outcome.Messages m, string caching) : IResult
+    /// A message may be removed later, so it is revalidated; a removal, a placeholder and a trimmed index are final.
+    private sealed class MessageResponse(Outcome.Messages m, bool personal) : IResult
     {
         public Task ExecuteAsync(HttpContext http)
         {
             var response = http.Response;
+            var entry = m.Items[0];
+            entry.Removes.IfSome(at => response.Headers[Headers.Removes] = at.ToString());
+            entry.RemovedBy.IfSome(at => response.Headers[Headers.RemovedBy] = at.ToString());
             if (!m.WasHeld)
             {
                 var etag = Headers.ETag(m.From, m.Digest);
                 response.Headers.ETag = etag;
-                response.Headers.CacheControl = caching;
+                var final = entry.Removes.IsSome || entry.RemovedBy.IsSome;
+                response.Headers.CacheControl = (final, personal) switch
+                {
+                    (true, false) => Headers.Immutable,
+                    (true, true) => Headers.ImmutablePrivate,
+                    (false, false) => Headers.Revalidate,
+                    (false, true) => Headers.RevalidatePrivate,
+                };
                 if (Matches(http.Request.Headers.IfNoneMatch, etag))
                 {
                     response.StatusCode = StatusCodes.Status304NotModified;
@@ -75,6 +90,20 @@ public static class Responses
         foreach (var v in ifNoneMatch)
             if (v is not null && (v.Contains(etag, StringComparison.Ordinal) || v.Trim() == "*")) return true;
         return false;
+    }
+
+    private sealed class TrimmedResponse(Chat.Core.Room.Reply.Gone gone, bool personal) : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            var response = http.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.Headers.CacheControl = personal ? Headers.ImmutablePrivate : Headers.Immutable;
+            response.Headers[Headers.First] = gone.First.ToString();
+            response.ContentType = Headers.PlainText;
+            response.ContentLength = 0;
+            return Task.CompletedTask;
+        }
     }
 
     private sealed class NoContentResponse : IResult

@@ -18,8 +18,8 @@ public static class Routes
     /// the request's services would open a service scope per request, kept alive by every held poll.
     private sealed record Services(RoomDirectory Rooms, IMessageStore Store, IOptions<ChatOptions> Options, TimeProvider Clock, IHereBoard Here, Access Access, ILogger<RoomLoop> Log)
     {
-        public LongPoll GetPoll { get; } = new(Rooms, Store, Access, Get.Render(Access));
-        public LongPoll BatchPoll { get; } = new(Rooms, Store, Access, Batch.Render);
+        public LongPoll GetPoll { get; } = new(Rooms, Store, Access, Get.Render(Access), Get.RenderGone(Access));
+        public LongPoll BatchPoll { get; } = new(Rooms, Store, Access, Batch.Render, Batch.RenderGone);
     }
 
     /// On every chat endpoint: it writes its own problem+json for every error, so the status-code-pages
@@ -53,6 +53,11 @@ public static class Routes
             .WithSummary("Several rooms as one Server-Sent Events stream: `from=lobby:41,dev:7`; each event is a message with its room, its id the cursor past it (resumed with Last-Event-ID)")
             .Produces<string>(200, "text/event-stream").ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(429);
         Only(stream, "", "GET");
+        var authors = app.MapGroup("/authors/{author}/messages").WithTags("Moderation").WithMetadata(OwnProblems.Instance);
+        authors.MapDelete("", (string author, string? rooms, HttpContext http) => Erase.HandleAsync(author, rooms, http, s.Rooms, s.Store, s.Clock, s.Access))
+            .WithSummary("Erase every message of one author in the rooms `rooms` names (a pattern) that the token may moderate; answers how many")
+            .Produces<Erase.Erased>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(503);
+        Only(authors, "", "DELETE");
         return app;
     }
 
@@ -82,9 +87,13 @@ public static class Routes
         group.MapMethods("", Reads, (Delegate)((HttpContext http) => Status.HandleAsync(room(http), http, s.Rooms, s.Here, s.Access)))
             .WithSummary("Where the room stands: its next index, how many polls it holds, and who is here (`here.count`, `here.names`)")
             .Produces<Status.RoomStatus>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
+        group.MapDelete("/messages/{n}", (string n, HttpContext http) => Remove.HandleAsync(room(http), n, http, s.Rooms, s.Store, s.Clock, s.Access))
+            .WithSummary("Remove message N (a moderator's token): the removal is an entry of the room, delivered in order; N stays, erased")
+            .Produces<Remove.Removed>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(410).ProducesProblem(503);
         Only(group, "/post", "POST");
         Only(group, "/get/{n}", "GET, HEAD");
         Only(group, "/messages", "GET, HEAD");
+        Only(group, "/messages/{n}", "DELETE");
         Only(group, "/events", "GET");
         Only(group, "", "GET, HEAD");
     }

@@ -11,7 +11,7 @@ namespace Chat.Host.Endpoints;
 /// posted with a name recently.
 public static class Status
 {
-    public sealed record RoomStatus(string Room, long Next, int Held, Here Here);
+    public sealed record RoomStatus(string Room, long First, long Next, int Held, Here Here);
 
     public static async Task<IResult> HandleAsync(string room, HttpContext http, RoomDirectory rooms, IHereBoard board, Access access)
     {
@@ -23,6 +23,6 @@ public static class Status
         var (loop, _) = ((RoomLoop Room, Unit Asked))found;
         var state = loop.State;
         if (await rooms.NextAsync(loop) is not { IsSome: true } next) return Problems.Unavailable("The room's shared log cannot be read; retry.");
-        return Responses.Json(new RoomStatus(loop.Name.Value, ((MessageIndex)next).Value, state.HeldCount, await board.HereAsync(loop)));
+        return Responses.Json(new RoomStatus(loop.Name.Value, state.First.Value, ((MessageIndex)next).Value, state.HeldCount, await board.HereAsync(loop)));
     }
 }

@@ -32,4 +32,7 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Warning, "The SQLite WAL could not be checkpointed; it grows until a checkpoint succeeds")]
     public static partial void CheckpointFailed(ILogger log, Exception error);
+
+    [LoggerMessage(11, LogLevel.Warning, "A retention sweep failed; the next one tries again")]
+    public static partial void RetentionFailed(ILogger log, Exception error);
 }

@@ -28,6 +28,9 @@ public sealed class AuthOptions : IValidatableObject
 
     public bool Enabled => Protected.Length > 0;
 
+    /// Tokens can be checked: moderation (the `moderate` grant) needs it, in open rooms too.
+    public bool CanCheckTokens => SigningKey is not null || PublicKeyPath is not null;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext context)
     {
         if (SigningKey is not null && Encoding.UTF8.GetByteCount(SigningKey) < 32)

@@ -5,7 +5,7 @@ namespace Chat.Host.Options;
 
 /// The `Chat` section: protocol timing and limits. Bound from appsettings.json, `Chat__X` environment
 /// variables and `--Chat:X=` arguments; validated at start, so a bad value stops the process with its name.
-public sealed class ChatOptions
+public sealed class ChatOptions : IValidatableObject
 {
     public const string Section = "Chat";
 
@@ -77,5 +77,37 @@ public sealed class ChatOptions
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan NamesFor { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// Retention, per room pattern (off by default): the first rule whose pattern matches a room is its rule.
+    public RetentionRule[] Retention { get; set; } = [];
+
+    /// How often each node trims the rooms a retention rule names.
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan RetentionSweep { get; set; } = TimeSpan.FromMinutes(1);
+
     public RoomLimits RoomLimits => new(WindowCount, WindowBytes, IdempotencyKeys);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext context)
+    {
+        foreach (var (rule, i) in Retention.Select((r, i) => (r, i)))
+        {
+            var at = $"{Section}:{nameof(Retention)}:{i}";
+            if (!Auth.RoomPattern.IsValid(rule.Rooms ?? ""))
+                yield return new($"{at}:{nameof(RetentionRule.Rooms)}: '{rule.Rooms}' is not a room pattern (room-name characters and *)", [nameof(Retention)]);
+            if (rule.KeepLast is null && rule.KeepFor is null)
+                yield return new($"{at}: keeps everything; set {nameof(RetentionRule.KeepLast)} and/or {nameof(RetentionRule.KeepFor)}", [nameof(Retention)]);
+            if (rule.KeepLast is < 1)
+                yield return new($"{at}:{nameof(RetentionRule.KeepLast)}: at least 1", [nameof(Retention)]);
+            if (rule.KeepFor is { } age && age <= TimeSpan.Zero)
+                yield return new($"{at}:{nameof(RetentionRule.KeepFor)}: longer than zero", [nameof(Retention)]);
+        }
+    }
+}
+
+/// Keep a matching room's last <see cref="KeepLast"/> messages and/or those younger than <see cref="KeepFor"/>; the
+/// store erases the rest (as a removal does) and reading below the first kept index is 410.
+public sealed class RetentionRule
+{
+    public string? Rooms { get; set; }
+    public int? KeepLast { get; set; }
+    public TimeSpan? KeepFor { get; set; }
 }

@@ -51,7 +51,25 @@ public sealed class ReadAhead(IMessageStore store) : IMessageStore
 
     public Task<RoomState> RestoreAsync(RoomName room, RoomLimits limits) => store.RestoreAsync(room, limits);
 
-    public void Write(IReadOnlyList<Append> batch) => store.Write(batch);
+    /// A removal changes a stored message: the block that holds it is dropped once the store has erased it.
+    public void Write(IReadOnlyList<Append> batch)
+    {
+        store.Write(batch);
+        foreach (var append in batch)
+            if (append.Message.Removes.Case is MessageIndex target) _blocks.TryRemove((append.Room.Value, target.Value / BlockSize), out _);
+    }
+
+    public async Task<MessageIndex> TrimAsync(RoomName room, Keep keep, DateTimeOffset now)
+    {
+        var first = await store.TrimAsync(room, keep, now).ConfigureAwait(false);
+        foreach (var key in _blocks.Keys)
+            if (key.Room == room.Value && key.Block * BlockSize < first.Value) _blocks.TryRemove(key, out _);
+        return first;
+    }
+
+    public Task<MessageIndex> FirstAsync(RoomName room) => store.FirstAsync(room);
+
+    public Task<Seq<MessageIndex>> ByAuthorAsync(RoomName room, AuthorName author) => store.ByAuthorAsync(room, author);
 
     public Task<Seq<(RoomName Room, MessageIndex Next)>> RoomsAsync(string after, int limit) => store.RoomsAsync(after, limit);
 

@@ -18,32 +18,99 @@ public sealed class RedisStore : IMessageStore, ISharedLog
     private const string Channel = "chat:appended";
     private const string RoomsKey = "chat:rooms";
 
-    private static readonly LuaScript AppendScript = LuaScript.Prepare("""
-        local function text_of(entry)
-          if entry and string.byte(entry, 1) == 255 then
-            local _, _, text = string.find(entry, '^\255[^\n]*\n[^\n]*\n(.*)$')
-            return text
+    /// Lua for an entry's fields (see <see cref="LogEntry"/>): `fields(entry)` answers time, author, removes, removed-by, text.
+    private const string Fields = """
+        local function fields(entry)
+          if not entry then return nil end
+          local b = string.byte(entry, 1)
+          if b == 255 then
+            local _, _, time, author, text = string.find(entry, '^\255([^\n]*)\n([^\n]*)\n(.*)$')
+            return time, author, '', '', text
+          elseif b == 254 then
+            local _, _, time, author, removes, by, text = string.find(entry, '^\254([^\n]*)\n([^\n]*)\n([^\n]*)\n([^\n]*)\n(.*)$')
+            return time, author, removes, by, text
           end
-          return entry
+          return '', '', '', '', entry
         end
+        """;
+
+    /// Appends (or answers a retried key, or a removal already done), remembers the key and announces the entry. A
+    /// removal also overwrites its target with a placeholder, in the same step. Indexes are the list's positions plus
+    /// the room's first kept index (`first`, what retention trimmed). Answers {index, 0}, or {index, 1} for a key
+    /// conflict, {next, 2} for a removal past the end, {first, 3} for one below the first kept index.
+    private static readonly LuaScript AppendScript = LuaScript.Prepare(Fields + """
+        local first = tonumber(redis.call('GET', @firstKey) or '0')
         if @key ~= '' then
           local seen = redis.call('GET', @keyKey)
           if seen then
             local at = tonumber(seen)
-            if text_of(redis.call('LINDEX', @log, at)) == @text then return {at, 0} end
+            if at < first then return {at, 0} end
+            local _, _, _, _, text = fields(redis.call('LINDEX', @log, at - first))
+            if text == @text then return {at, 0} end
             return {at, 1}
           end
         end
-        local at = redis.call('RPUSH', @log, @entry) - 1
+        local target, old = nil, nil
+        if @removes ~= '' then
+          target = tonumber(@removes)
+          local next = first + redis.call('LLEN', @log)
+          if target >= next then return {next, 2} end
+          if target < first then return {first, 3} end
+          old = redis.call('LINDEX', @log, target - first)
+          local _, _, _, by = fields(old)
+          if by ~= '' then return {tonumber(by), 0} end
+        end
+        local at = redis.call('RPUSH', @log, @entry) - 1 + first
+        if target then
+          local time = fields(old)
+          redis.call('LSET', @log, target - first, '\254' .. time .. '\n\n\n' .. at .. '\n')
+        end
         if @key ~= '' then redis.call('SET', @keyKey, at, 'EX', @ttl) end
         redis.call('ZADD', @rooms, 0, @room)
         redis.call('PUBLISH', @channel, @room .. '\n' .. at .. '\n' .. @entry)
         return {at, 0}
         """);
 
+    /// Reads from an index on, or nothing when it is below the first kept index: one step, so a trim cannot move the
+    /// list between reading `first` and the range.
+    private static readonly LuaScript ReadScript = LuaScript.Prepare("""
+        local first = tonumber(redis.call('GET', @firstKey) or '0')
+        local from = tonumber(@from)
+        if from < first then return {} end
+        return redis.call('LRANGE', @log, from - first, from - first + tonumber(@limit) - 1)
+        """);
+
+    /// {first kept index, next index}.
+    private static readonly LuaScript BoundsScript = LuaScript.Prepare("""
+        local first = tonumber(redis.call('GET', @firstKey) or '0')
+        return {first, first + redis.call('LLEN', @log)}
+        """);
+
+    /// Retention: drops entries from the head while the count is over `keep` (-1: no count) or the entry is older
+    /// than `since` (Unix ms, 0: no age; an entry without a time is older than any); answers the first kept index.
+    private static readonly LuaScript TrimScript = LuaScript.Prepare(Fields + """
+        local first = tonumber(redis.call('GET', @firstKey) or '0')
+        local len = redis.call('LLEN', @log)
+        local keep, since = tonumber(@keep), tonumber(@since)
+        local drop = 0
+        if keep >= 0 and len > keep then drop = len - keep end
+        if since > 0 then
+          while drop < len do
+            local time = fields(redis.call('LINDEX', @log, drop))
+            if time ~= '' and tonumber(time) >= since then break end
+            drop = drop + 1
+          end
+        end
+        if drop == 0 then return first end
+        redis.call('LTRIM', @log, drop, -1)
+        redis.call('SET', @firstKey, first + drop)
+        return first + drop
+        """);
+
     private readonly ConnectionMultiplexer _redis;
     private readonly IDatabase _db;
     private readonly TimeSpan _keyWindow;
+    private readonly TimeSpan _rewriteEvery;
 
     public RedisStore(RedisOptions options)
     {
@@ -54,6 +121,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
             // While the link is down a post fails at once (503, retry) instead of waiting in a backlog for
             // the link: the client decides whether to wait, and no request hangs on Redis.
             config.BacklogPolicy = BacklogPolicy.FailFast;
+            config.AllowAdmin = options.RewriteAofEvery > TimeSpan.Zero; // BGREWRITEAOF after an erasure
             _redis = ConnectionMultiplexer.Connect(config);
         }
         catch (Exception e) when (e is ArgumentException or RedisException)
@@ -62,6 +130,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         }
         _db = _redis.GetDatabase();
         _keyWindow = options.KeyWindow;
+        _rewriteEvery = options.RewriteAofEvery;
         _redis.GetSubscriber().Subscribe(RedisChannel.Literal(Channel), (_, message) => Announce(message));
         _redis.ConnectionRestored += (_, e) => { if (e.ConnectionType == ConnectionType.Subscription) Reconnected?.Invoke(); };
     }
@@ -75,6 +144,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
 
     private static RedisKey Log(RoomName room) => $"chat:{{{room}}}:log";
     private static RedisKey KeyKey(RoomName room, IdempotencyKey key) => $"chat:{{{room}}}:key:{key}";
+    private static RedisKey FirstKey(RoomName room) => $"chat:{{{room}}}:first";
 
     /// `room LF index LF entry`: the room and index are ASCII, the entry is bytes (see <see cref="LogEntry"/>).
     private void Announce(RedisValue announcement)
@@ -94,19 +164,91 @@ public sealed class RedisStore : IMessageStore, ISharedLog
             log = Log(room),
             keyKey = key.Match(k => KeyKey(room, k), () => (RedisKey)$"chat:{{{room}}}:nokey"),
             rooms = (RedisKey)RoomsKey,
+            firstKey = FirstKey(room),
             key = key.Match(k => k.Value, () => ""),
             text = message.Text.Value,
+            removes = message.Removes.Match(i => i.ToString(), () => ""),
             entry = LogEntry.Encode(message),
             ttl = (long)_keyWindow.TotalSeconds,
             room = room.Value,
             channel = Channel,
         }))!;
         var at = new MessageIndex((long)result[0]);
-        return (long)result[1] == 0 ? new Reply.Posted(at) : new Reply.KeyConflict(at);
+        var answer = (long)result[1] switch
+        {
+            0 => new Reply.Posted(at),
+            1 => new Reply.KeyConflict(at),
+            2 => new Reply.Ahead(message.Removes.IfNone(at), at),
+            _ => (Reply)new Reply.Gone(message.Removes.IfNone(at), at),
+        };
+        if (message.Removes.IsSome && answer is Reply.Posted) Erased();
+        return answer;
+    }
+
+    private long _lastRewrite = long.MinValue / 2;
+
+    /// The erased text is still in the append-only file's history until Redis rewrites it: ask for that, at most once
+    /// per <see cref="RedisOptions.RewriteAofEvery"/> (a rewrite copies the whole dataset).
+    private void Erased()
+    {
+        if (_rewriteEvery <= TimeSpan.Zero) return;
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastRewrite);
+        if (now - last < _rewriteEvery.TotalMilliseconds || Interlocked.CompareExchange(ref _lastRewrite, now, last) != last) return;
+        _ = RewriteAsync();
+    }
+
+    private async Task RewriteAsync()
+    {
+        try
+        {
+            await _db.ExecuteAsync("BGREWRITEAOF").ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+            // One already running, or AOF off: the next erasure asks again.
+            Interlocked.Exchange(ref _lastRewrite, long.MinValue / 2);
+        }
     }
 
     public async Task<Seq<Message>> ReadAsync(RoomName room, MessageIndex from, int limit) => limit <= 0 ? Seq<Message>() :
-        toSeq((await _db.ListRangeAsync(Log(room), from.Value, from.Value + limit - 1)).Select(v => LogEntry.Decode((byte[])v!))).Strict();
+        toSeq(((RedisResult[])(await _db.ScriptEvaluateAsync(ReadScript, new { log = Log(room), firstKey = FirstKey(room), from = from.Value, limit }).ConfigureAwait(false))!)
+            .Select(v => LogEntry.Decode((byte[])v!))).Strict();
+
+    public async Task<MessageIndex> FirstAsync(RoomName room) => (await BoundsAsync(room).ConfigureAwait(false)).First;
+
+    private async Task<(MessageIndex First, MessageIndex Next)> BoundsAsync(RoomName room)
+    {
+        var bounds = (RedisResult[])(await _db.ScriptEvaluateAsync(BoundsScript, new { log = Log(room), firstKey = FirstKey(room) }).ConfigureAwait(false))!;
+        return (new MessageIndex((long)bounds[0]), new MessageIndex((long)bounds[1]));
+    }
+
+    public async Task<MessageIndex> TrimAsync(RoomName room, Keep keep, DateTimeOffset now)
+    {
+        var before = await FirstAsync(room).ConfigureAwait(false);
+        var first = new MessageIndex((long)(await _db.ScriptEvaluateAsync(TrimScript, new
+        {
+            log = Log(room),
+            firstKey = FirstKey(room),
+            keep = keep.Last ?? -1,
+            since = keep.For is { } age ? (now - age).ToUnixTimeMilliseconds() : 0,
+        }).ConfigureAwait(false)));
+        if (first > before) Erased();
+        return first;
+    }
+
+    public async Task<Seq<MessageIndex>> ByAuthorAsync(RoomName room, AuthorName author)
+    {
+        var (from, next) = await BoundsAsync(room).ConfigureAwait(false);
+        var found = new List<MessageIndex>();
+        for (var at = from; at < next; at = at.Plus(1000))
+        {
+            var page = await ReadAsync(room, at, 1000).ConfigureAwait(false);
+            found.AddRange(page.Select((m, i) => (m, i)).Where(x => x.m.Author == author && x.m.Removes.IsNone && x.m.RemovedBy.IsNone).Select(x => at.Plus(x.i)));
+            if (page.IsEmpty) break; // trimmed meanwhile
+        }
+        return toSeq(found);
+    }
 
     /// Only a command the client never wrote to the socket (no link, under FailFast; still queued) is known not to
     /// have run: a timeout or a dropped link after it was sent leaves the script's outcome unknown (a Redis stopped
@@ -118,13 +260,16 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         _ => false,
     };
 
-    public async Task<MessageIndex> CountAsync(RoomName room) => new(await _db.ListLengthAsync(Log(room)).ConfigureAwait(false));
+    public async Task<MessageIndex> CountAsync(RoomName room) => (await BoundsAsync(room).ConfigureAwait(false)).Next;
 
+    /// A trim between the two reads leaves the recent entries read from the new first on (fewer of them), and the
+    /// first index read low; the room learns the new one at the next sweep, and reads below it find nothing.
     public async Task<RoomState> RestoreAsync(RoomName room, RoomLimits limits)
     {
-        var count = await _db.ListLengthAsync(Log(room)).ConfigureAwait(false);
-        var recent = await ReadAsync(room, new MessageIndex(Math.Max(0, count - limits.WindowCount)), (int)Math.Min(count, limits.WindowCount)).ConfigureAwait(false);
-        return RoomState.Restore(limits, new MessageIndex(count), recent, Seq<(IdempotencyKey, KeyEntry)>()).AsSharedLog();
+        var (first, count) = await BoundsAsync(room).ConfigureAwait(false);
+        var from = Math.Max(first.Value, count.Value - limits.WindowCount);
+        var recent = await ReadAsync(room, new MessageIndex(from), (int)(count.Value - from)).ConfigureAwait(false);
+        return RoomState.Restore(limits, count.Plus(recent.Count - (count.Value - from)), recent, Seq<(IdempotencyKey, KeyEntry)>(), first).AsSharedLog();
     }
 
     public void Write(IReadOnlyList<Append> batch) =>
@@ -135,8 +280,8 @@ public sealed class RedisStore : IMessageStore, ISharedLog
     {
         var names = await _db.SortedSetRangeByValueAsync(RoomsKey, after == "" ? default : (RedisValue)after, default, Exclude.Start, Order.Ascending, 0, limit).ConfigureAwait(false);
         var rooms = names.Select(n => RoomName.Parse((string)n!)).Rights().ToList();
-        var counts = await Task.WhenAll(rooms.Select(room => _db.ListLengthAsync(Log(room)))).ConfigureAwait(false);
-        return toSeq(rooms.Zip(counts, (room, count) => (room, new MessageIndex(count)))).Strict();
+        var bounds = await Task.WhenAll(rooms.Select(BoundsAsync)).ConfigureAwait(false);
+        return toSeq(rooms.Zip(bounds, (room, b) => (room, b.Next))).Strict();
     }
 
     public void Dispose() => _redis.Dispose();

@@ -5,7 +5,7 @@ namespace Chat.Host.Storage.Sqlite;
 /// The file's layout, versioned in `schema_version`. A file newer than this binary is refused, never rewritten.
 internal static class Schema
 {
-    public const int Version = 2;
+    public const int Version = 3;
 
     private static readonly string[] Migrations =
     [
@@ -24,6 +24,14 @@ internal static class Schema
         """
         ALTER TABLE messages ADD COLUMN author TEXT;
         ALTER TABLE messages ADD COLUMN stored_at_ms INTEGER;
+        """,
+        // 3: moderation and retention. A removal is a row that `removes` another; the removed row keeps its index and
+        // time, its text emptied and author nulled, and names its removal in `removed_by`. `trimmed` keeps each room's
+        // first kept index, so that numbering goes on past a room whose rows retention all erased.
+        """
+        ALTER TABLE messages ADD COLUMN removes INTEGER;
+        ALTER TABLE messages ADD COLUMN removed_by INTEGER;
+        CREATE TABLE trimmed (room TEXT NOT NULL PRIMARY KEY, first INTEGER NOT NULL) WITHOUT ROWID;
         """,
     ];
 

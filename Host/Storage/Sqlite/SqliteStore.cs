@@ -16,6 +16,9 @@ public sealed class SqliteStore : IMessageStore
     private readonly FileStream _lock;
     private readonly SqliteConnection _writer;
     private readonly SqliteCommand _insert;
+    private readonly SqliteCommand _erase;
+    private readonly Lock _trimming = new();
+    private readonly SqliteConnection _trimmer;
     private readonly SqliteCommand _begin;
     private readonly SqliteCommand _commit;
     private readonly SqliteCommand _rollback;
@@ -38,8 +41,12 @@ public sealed class SqliteStore : IMessageStore
         {
             _writer = Open(path, options.Synchronous);
             _insert = _writer.CreateCommand();
-            _insert.CommandText = "INSERT INTO messages (room, idx, text, idem_key, author, stored_at_ms) VALUES ($room, $idx, $text, $key, $author, $at)";
-            foreach (var name in new[] { "$room", "$idx", "$text", "$key", "$author", "$at" }) _insert.Parameters.Add(new SqliteParameter(name, null));
+            _insert.CommandText = "INSERT INTO messages (room, idx, text, idem_key, author, stored_at_ms, removes) VALUES ($room, $idx, $text, $key, $author, $at, $removes)";
+            foreach (var name in new[] { "$room", "$idx", "$text", "$key", "$author", "$at", "$removes" }) _insert.Parameters.Add(new SqliteParameter(name, null));
+            _erase = _writer.CreateCommand();
+            _erase.CommandText = "UPDATE messages SET text = '', author = NULL, removed_by = $by WHERE room = $room AND idx = $idx AND removed_by IS NULL";
+            foreach (var name in new[] { "$room", "$idx", "$by" }) _erase.Parameters.Add(new SqliteParameter(name, null));
+            _trimmer = Open(path, options.Synchronous);
             // Kept prepared: BeginTransaction() prepares and runs a PRAGMA and BEGIN for every commit.
             (_begin, _commit, _rollback) = (Statement(_writer, "BEGIN"), Statement(_writer, "COMMIT"), Statement(_writer, "ROLLBACK"));
             _checkpoints = new Checkpoints(Connection(path, SqliteOpenMode.ReadWrite),
@@ -87,7 +94,8 @@ public sealed class SqliteStore : IMessageStore
             using (var pragma = db.CreateCommand())
             {
                 // wal_autocheckpoint=0: the WAL is checkpointed on its own thread (Checkpoints.cs), not in a commit.
-                pragma.CommandText = $"PRAGMA page_size={PageSize}; PRAGMA journal_mode=WAL; PRAGMA synchronous={durability.ToString().ToUpperInvariant()}; PRAGMA busy_timeout=2000; PRAGMA wal_autocheckpoint=0;";
+                // secure_delete: an erased message's bytes are overwritten with zeros in the page, not left in free space.
+                pragma.CommandText = $"PRAGMA page_size={PageSize}; PRAGMA journal_mode=WAL; PRAGMA synchronous={durability.ToString().ToUpperInvariant()}; PRAGMA busy_timeout=2000; PRAGMA wal_autocheckpoint=0; PRAGMA secure_delete=ON;";
                 pragma.ExecuteNonQuery();
             }
             Schema.Migrate(db, path);
@@ -122,22 +130,44 @@ public sealed class SqliteStore : IMessageStore
 
     public Task<Seq<(RoomName Room, MessageIndex Next)>> RoomsAsync(string after, int limit) => Task.Run(() => Rooms(after, limit));
 
+    public Task<MessageIndex> FirstAsync(RoomName room) => Task.Run(() =>
+    {
+        using var db = OpenRead();
+        return new MessageIndex(Query(db, $"SELECT {First}", r => r.GetInt64(0), ("$room", room.Value)).Head);
+    });
+
+    public Task<Seq<MessageIndex>> ByAuthorAsync(RoomName room, AuthorName author) => Task.Run(() =>
+    {
+        using var db = OpenRead();
+        return Query(db, "SELECT idx FROM messages WHERE room = $room AND author = $author AND removes IS NULL AND removed_by IS NULL ORDER BY idx",
+            r => new MessageIndex(r.GetInt64(0)), ("$room", room.Value), ("$author", author.Value));
+    });
+
+    /// The room's first kept index, as an SQL expression of `$room`.
+    private const string First = "coalesce((SELECT first FROM trimmed WHERE room = $room), 0)";
+
     private RoomState Restore(RoomName room, RoomLimits limits)
     {
         using var db = OpenRead();
-        var count = Query(db, "SELECT coalesce(max(idx) + 1, 0) FROM messages WHERE room = $room", r => r.GetInt64(0), ("$room", room.Value)).Head;
+        // Not one snapshot: a trim between the reads leaves the recent rows contiguous up to the count, and the first
+        // index read here low; the room learns the new one at the next sweep, and reads below it find nothing.
+        var (count, first) = Query(db, $"SELECT max(coalesce((SELECT max(idx) + 1 FROM messages WHERE room = $room), 0), {First}), {First}",
+            r => (r.GetInt64(0), r.GetInt64(1)), ("$room", room.Value)).Head;
         var recent = Query(db, $"SELECT {Columns} FROM messages WHERE room = $room AND idx >= $from ORDER BY idx",
-            r => Row(r), ("$room", room.Value), ("$from", count - limits.WindowCount));
+            r => Row(r), ("$room", room.Value), ("$from", Math.Max(first, count - limits.WindowCount)));
         var keys = Query(db, $"SELECT {Columns}, idem_key, idx FROM messages WHERE room = $room AND idem_key IS NOT NULL ORDER BY idx DESC LIMIT $n",
-            r => (IdempotencyKey.FromStore(r.GetString(3)), new KeyEntry(new MessageIndex(r.GetInt64(4)), Row(r))),
+            r => (IdempotencyKey.FromStore(r.GetString(5)), new KeyEntry(new MessageIndex(r.GetInt64(6)), Row(r))),
             ("$room", room.Value), ("$n", limits.KeyCount)).Rev();
-        return RoomState.Restore(limits, new MessageIndex(count), recent, keys);
+        return RoomState.Restore(limits, new MessageIndex(count), recent, keys, new MessageIndex(first));
     }
 
-    /// One transaction for the batch; a lone append is one by itself (autocommit), without BEGIN and COMMIT.
+    /// One transaction for the batch; a lone append is one by itself (autocommit), without BEGIN and COMMIT. A removal
+    /// and its erasure are one transaction, and the WAL is emptied before the writer says it is stored.
     public void Write(IReadOnlyList<Append> batch)
     {
-        if (batch.Count == 1) Insert(batch[0]);
+        var removes = false;
+        foreach (var append in batch) removes |= append.Message.Removes.IsSome;
+        if (batch.Count == 1 && !removes) Insert(batch[0]);
         else
         {
             _begin.ExecuteNonQuery();
@@ -152,8 +182,56 @@ public sealed class SqliteStore : IMessageStore
                 throw;
             }
         }
-        _checkpoints.Committed(_writer, batch.Count);
+        if (removes) Scrub(_writer);
+        else _checkpoints.Committed(_writer, batch.Count);
     }
+
+    /// Copies the WAL into the file and empties it (its frames still hold what was erased), waiting for readers
+    /// that still use it; a reader's snapshot lasts one query, so it ends.
+    private void Scrub(SqliteConnection db)
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var busy = Query(db, "PRAGMA wal_checkpoint(TRUNCATE)", r => r.GetInt64(0)).Head;
+            if (busy == 0) return;
+            if (DateTime.UtcNow > until) throw new IOException("store: the WAL could not be emptied after an erasure (readers kept it busy)");
+            Thread.Sleep(5);
+        }
+    }
+
+    public Task<MessageIndex> TrimAsync(RoomName room, Keep keep, DateTimeOffset now) => Task.Run(() =>
+    {
+        lock (_trimming)
+        {
+            Query(_trimmer, "BEGIN IMMEDIATE", _ => 0);
+            try
+            {
+                var (next, first) = Query(_trimmer, $"SELECT coalesce((SELECT max(idx) + 1 FROM messages WHERE room = $room), 0), {First}",
+                    r => (r.GetInt64(0), r.GetInt64(1)), ("$room", room.Value)).Head;
+                var cut = first;
+                if (keep.Last is { } last) cut = Math.Max(cut, next - last);
+                if (keep.For is { } age)
+                    cut = Math.Max(cut, Query(_trimmer, "SELECT coalesce(min(idx), $next) FROM messages WHERE room = $room AND stored_at_ms >= $since",
+                        r => r.GetInt64(0), ("$room", room.Value), ("$next", next), ("$since", (now - age).ToUnixTimeMilliseconds())).Head);
+                if (cut <= first)
+                {
+                    Query(_trimmer, "COMMIT", _ => 0);
+                    return new MessageIndex(first);
+                }
+                Query(_trimmer, "DELETE FROM messages WHERE room = $room AND idx < $cut", _ => 0, ("$room", room.Value), ("$cut", cut));
+                Query(_trimmer, "INSERT OR REPLACE INTO trimmed (room, first) VALUES ($room, $cut)", _ => 0, ("$room", room.Value), ("$cut", cut));
+                Query(_trimmer, "COMMIT", _ => 0);
+                Scrub(_trimmer);
+                return new MessageIndex(cut);
+            }
+            catch
+            {
+                if (SQLitePCL.raw.sqlite3_get_autocommit(_trimmer.Handle) == 0) Query(_trimmer, "ROLLBACK", _ => 0);
+                throw;
+            }
+        }
+    });
 
     private void Insert(Append append)
     {
@@ -163,7 +241,13 @@ public sealed class SqliteStore : IMessageStore
         _insert.Parameters[3].Value = append.Key.Match(k => (object)k.Value, () => DBNull.Value);
         _insert.Parameters[4].Value = append.Message.Author.Match(a => (object)a.Value, () => DBNull.Value);
         _insert.Parameters[5].Value = append.Message.Time.Match(t => (object)t.ToUnixTimeMilliseconds(), () => DBNull.Value);
+        _insert.Parameters[6].Value = append.Message.Removes.Match(n => (object)n.Value, () => DBNull.Value);
         _insert.ExecuteNonQuery();
+        if (append.Message.Removes.Case is not MessageIndex target) return;
+        _erase.Parameters[0].Value = append.Room.Value;
+        _erase.Parameters[1].Value = target.Value;
+        _erase.Parameters[2].Value = append.At.Value;
+        _erase.ExecuteNonQuery();
     }
 
     private static SqliteCommand Statement(SqliteConnection db, string sql)
@@ -176,16 +260,21 @@ public sealed class SqliteStore : IMessageStore
     private Seq<Message> Read(RoomName room, MessageIndex from, int limit)
     {
         using var db = OpenRead();
-        return Query(db, $"SELECT {Columns} FROM messages WHERE room = $room AND idx >= $from ORDER BY idx LIMIT $n",
+        // One statement, one snapshot: rows trimmed from under `from` are not read as if they were at it.
+        return Query(db, $"SELECT {Columns} FROM messages WHERE room = $room AND idx >= $from AND $from >= {First} ORDER BY idx LIMIT $n",
             r => Row(r), ("$room", room.Value), ("$from", from.Value), ("$n", limit));
     }
 
     /// A message's columns, first in every query that reads messages, and the message they make.
-    private const string Columns = "text, author, stored_at_ms";
+    private const string Columns = "text, author, stored_at_ms, removes, removed_by";
 
     private static Message Row(SqliteDataReader r) => new(MessageText.FromStore(r.GetString(0)),
         r.IsDBNull(1) ? Option<AuthorName>.None : AuthorName.FromStore(r.GetString(1)),
-        r.IsDBNull(2) ? Option<DateTimeOffset>.None : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)));
+        r.IsDBNull(2) ? Option<DateTimeOffset>.None : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)))
+    {
+        Removes = r.IsDBNull(3) ? Option<MessageIndex>.None : new MessageIndex(r.GetInt64(3)),
+        RemovedBy = r.IsDBNull(4) ? Option<MessageIndex>.None : new MessageIndex(r.GetInt64(4)),
+    };
 
     private Seq<(RoomName Room, MessageIndex Next)> Rooms(string after, int limit)
     {
@@ -217,7 +306,9 @@ public sealed class SqliteStore : IMessageStore
         _checkpoints.Dispose();
         foreach (var statement in new[] { _begin, _commit, _rollback }) statement.Dispose();
         _insert.Dispose();
+        _erase.Dispose();
         _writer.Dispose();
+        _trimmer.Dispose();
         SqliteConnection.ClearPool(new SqliteConnection(_readConnection)); // idle readers would keep the file locked
         _lock.Dispose();
     }
