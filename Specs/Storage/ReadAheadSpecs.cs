@@ -84,6 +84,9 @@ public sealed class ReadAheadSpecs : IDisposable
         public Task<RoomState> RestoreAsync(RoomName room, RoomLimits limits) => store.RestoreAsync(room, limits);
         public void Write(IReadOnlyList<Append> batch) => store.Write(batch);
         public Task<Seq<(RoomName Room, MessageIndex Next)>> RoomsAsync(string after, int limit) => store.RoomsAsync(after, limit);
+        public Task<MessageIndex> FirstAsync(RoomName room) => store.FirstAsync(room);
+        public Task<MessageIndex> TrimAsync(RoomName room, Keep keep, DateTimeOffset now) => store.TrimAsync(room, keep, now);
+        public Task<Seq<MessageIndex>> ByAuthorAsync(RoomName room, AuthorName author) => store.ByAuthorAsync(room, author);
         public void Dispose() => store.Dispose();
     }
 }
