@@ -23,7 +23,7 @@ public static partial class Room
         Command.Stored c => Release(state, c.UpTo),
         Command.Failed c => Retract(state, c.From),
         Command.Logged c => Follow(state, c),
-        Command.Trim c => c.First > state.First ? Seq1<Effect>(new Effect.Trim(c.First)) : Empty,
+        Command.Trim c => c.First > state.First ? Trim(state, c.First) : Empty,
         Command.Appended c => Seq1<Effect>(new Effect.Answer(c.Poster, c.Reply)),
         _ => throw new UnreachableException(),
     };

@@ -24,7 +24,7 @@ public static partial class Room
         Effect.Expire e => Without(state, e.Waiter),
         Effect.Forget e => Without(state, e.Waiter),
         Effect.Retract e => Retracted(state, e),
-        Effect.Trim e => (state with { First = e.First }).TrimWindow(),
+        Effect.Trim e => Trimmed(state, e.First),
         Effect.Answer or Effect.Append or Effect.Fetch => state,
         _ => throw new UnreachableException(),
     };
@@ -54,6 +54,20 @@ public static partial class Room
         if (offset < 0 || offset >= state.Recent.Count) return erased;
         var old = state.Recent[(int)offset];
         return erased with { Recent = state.Recent.SetItem((int)offset, old.ErasedBy(e.At)), RecentBytes = state.RecentBytes - old.Bytes };
+    }
+
+    /// A shared log trimmed past what this node published: the room starts again at <paramref name="first"/>.
+    private static RoomState Trimmed(RoomState state, MessageIndex first)
+    {
+        var trimmed = (state with { First = first }).TrimWindow();
+        return first <= state.Visible ? trimmed : trimmed with
+        {
+            Visible = first,
+            Next = first > state.Next ? first : state.Next,
+            RecentStart = first,
+            Recent = Chat.Collections.Window<Message>.Empty,
+            RecentBytes = 0,
+        };
     }
 
     private static RoomState Without(RoomState state, Waiter waiter) =>

@@ -35,6 +35,7 @@ public static class Laws
             foreach (var effect in turn.Effects)
             {
                 if (effect is Effect.Persist p) persisted[p.At.Value] = p.Message;
+                if (effect is Effect.Trim t && t.First.Value > next) next = t.First.Value; // a shared log trimmed past this node
                 if (effect is not Effect.Publish pub) continue;
                 if (pub.At.Value != next) return $"published {pub.At} where {next} was next";
                 if (!persisted.TryGetValue(next, out var text) || !text.Equals(pub.Message)) return $"published {pub.At} with a message never persisted there";
@@ -65,14 +66,20 @@ public static class Laws
         return None;
     }
 
-    /// Right message: whoever receives index i receives the message published at i: every client sees one order.
+    /// Right message: whoever receives index i receives the message published at i: every client sees one order. Once
+    /// a removal of i is published, what i holds is its placeholder: nobody receives the removed message after that.
     [Pure]
     public static Option<string> SameOrder(Seq<Turn> run)
     {
         var published = new System.Collections.Generic.List<Message>();
         foreach (var effect in Effects(run))
         {
-            if (effect is Effect.Publish pub) published.Add(pub.Message);
+            if (effect is Effect.Publish pub)
+            {
+                published.Add(pub.Message);
+                if (pub.Message.Removes.Case is MessageIndex target && target.Value < published.Count - 1 && published[(int)target.Value].RemovedBy.IsNone)
+                    published[(int)target.Value] = published[(int)target.Value].ErasedBy(pub.At);
+            }
             (MessageIndex From, Seq<Message> Messages)? received = effect switch
             {
                 Effect.Deliver d => (d.Want.At, d.Messages),

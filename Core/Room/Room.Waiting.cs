@@ -27,6 +27,13 @@ public static partial class Room
         return at >= state.RecentStart ? new Reply.Messages(at, state.RecentFrom(at, limit)) : new Reply.FromStore(want with { Limit = limit });
     }
 
+    /// Retention moved the room's start to <paramref name="first"/>. Polls held below it (a node behind a shared log
+    /// trimmed past its end) are let go with "nothing yet": polled again, they hear where the room starts now.
+    private static Seq<Effect> Trim(RoomState state, MessageIndex first) =>
+        state.Waiters.Filter((want, _) => want.At < first).AsEnumerable()
+            .SelectMany(kv => kv.Value.Select(id => (Effect)new Effect.Expire(new Waiter(id, kv.Key))))
+            .ToSeq().Strict().Add(new Effect.Trim(first));
+
     /// Completes every waiter that the newly visible messages reach, one Deliver per want, lowest index first.
     /// <paramref name="texts"/> are the messages from the old <see cref="RoomState.Visible"/> on.
     private static Seq<Effect> DeliverTo(RoomState state, Seq<Message> texts)

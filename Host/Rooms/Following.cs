@@ -49,6 +49,13 @@ public static class Following
             while (true)
             {
                 var entries = await log.ReadAsync(room.Name, from, ReadBatch).ConfigureAwait(false);
+                // Retention trimmed the log past this node's end: the room starts again at the first kept index.
+                if (entries.IsEmpty && await log.FirstAsync(room.Name).ConfigureAwait(false) is var first && first > from)
+                {
+                    room.Send(new Command.Trim(first));
+                    from = first;
+                    continue;
+                }
                 foreach (var message in entries)
                 {
                     room.Send(new Command.Logged(from, message));

@@ -14,8 +14,11 @@ public interface ISharedLog
     /// nothing was stored. Otherwise the log may hold the entry (it ran the append, and its answer was lost).
     bool FailedBeforeSending(Exception error);
 
-    /// Up to <paramref name="limit"/> entries from <paramref name="from"/> on.
+    /// Up to <paramref name="limit"/> entries from <paramref name="from"/> on; none below the first kept index.
     Task<Seq<Message>> ReadAsync(RoomName room, MessageIndex from, int limit);
+
+    /// The first index the log keeps (retention trims below it).
+    Task<MessageIndex> FirstAsync(RoomName room);
 
     /// How many entries the room's log holds now (the next index it will give).
     Task<MessageIndex> CountAsync(RoomName room);

@@ -9,7 +9,8 @@ namespace Chat.Specs.Collections;
 /// version, each one still reads as the list it was made as (the window against a plain list as its model).
 public sealed class WindowLaws
 {
-    /// An operation on one of the versions made so far: add an item, remove the first, or both (a slide).
+    /// An operation on one of the versions made so far: add an item, remove the first, both (a slide), or set an item
+    /// (a removal erases a message in place).
     private static readonly Gen<(int Kind, int Version, int Item)> Op =
         Gen.Choose(0, 9).SelectMany(kind => Gen.Choose(0, 1000).SelectMany(version => Gen.Choose(0, 9999).Select(item => (kind, version, item))));
 
@@ -23,7 +24,12 @@ public sealed class WindowLaws
                 // Mostly the latest version, as a room steps; sometimes one of the few before it, as a replay or a
                 // law does (few, so that a run is long enough to slide past several chunks).
                 var (window, model) = versions[versions.Count - 1 - (kind < 9 ? 0 : pick % Math.Min(versions.Count, 8))];
-                if (kind is 6 or 7 && model.Count > 0) versions.Add((window.RemoveFirst(), model[1..]));
+                if (kind is 3 && model.Count > 0)
+                {
+                    var at = item % model.Count;
+                    versions.Add((window.SetItem(at, -item), [.. model[..at], -item, .. model[(at + 1)..]]));
+                }
+                else if (kind is 6 or 7 && model.Count > 0) versions.Add((window.RemoveFirst(), model[1..]));
                 else if (kind is 4 or 5 && model.Count > 0) versions.Add((window.Add(item).RemoveFirst(), [.. model[1..], item]));
                 else versions.Add((window.Add(item), [.. model, item]));
             }
@@ -41,6 +47,7 @@ public sealed class WindowLaws
         Assert.Equal(made.GetHashCode(), slid.GetHashCode());
         Assert.NotEqual(made, made.RemoveFirst());
         Assert.Throws<ArgumentOutOfRangeException>(() => made[made.Count]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => made.SetItem(made.Count, 0));
         Assert.Throws<InvalidOperationException>(() => Window<int>.Empty.RemoveFirst());
     }
 }

@@ -38,7 +38,7 @@ public sealed class CoreLaws
     public Property Every_poster_is_answered_exactly_once_once_the_room_settles() => ForRuns((commands, run) =>
     {
         var answers = run.Bind(t => t.Effects).OfType<Effect.Answer>()
-            .Where(a => a.Reply is Reply.Posted or Reply.KeyConflict or Reply.StoreFailed).GroupBy(a => a.To).ToDictionary(g => g.Key, g => g.Count());
+            .Where(a => a.Reply is Reply.Posted or Reply.KeyConflict or Reply.StoreFailed or Reply.Ahead or Reply.Gone).GroupBy(a => a.To).ToDictionary(g => g.Key, g => g.Count());
         var wrong = commands.OfType<Command.Post>().Where(p => answers.GetValueOrDefault(p.Poster) != 1).Select(p => p.Poster).ToList();
         return (wrong.Count == 0).Label($"posters answered other than once: {string.Join(", ", wrong)}");
     }, finished: true);
@@ -104,14 +104,25 @@ public sealed class CoreLaws
     private static Property WindowIsFull(Seq<Command> _, Seq<Turn> run)
     {
         var published = new List<Message>();
+        var removed = false;
         foreach (var turn in run)
         {
-            published.AddRange(turn.Effects.OfType<Effect.Publish>().Select(p => p.Message));
+            foreach (var p in turn.Effects.OfType<Effect.Publish>())
+            {
+                published.Add(p.Message);
+                // A removal erases its target in the window: the window holds the placeholder from then on.
+                if (p.Message.Removes.Case is MessageIndex n && published[(int)n.Value].RemovedBy.IsNone)
+                {
+                    published[(int)n.Value] = published[(int)n.Value].ErasedBy(p.At);
+                    removed = true;
+                }
+            }
             var s = turn.After;
             var window = published.Skip((int)s.RecentStart.Value).ToList();
             if (!window.SequenceEqual(s.Recent)) return false.Label($"window from {s.RecentStart} is not the latest messages");
             if (s.RecentBytes != window.Sum(m => (long)m.Bytes)) return false.Label($"window counts {s.RecentBytes} bytes, holds {window.Sum(m => m.Bytes)}");
-            var roomForOneMore = s.RecentStart.Value > 0 && s.Recent.Count < s.Limits.WindowCount
+            // A removal frees bytes that the window does not fill again (what left it is read from the store).
+            var roomForOneMore = !removed && s.RecentStart > s.First && s.Recent.Count < s.Limits.WindowCount
                 && s.RecentBytes + published[(int)s.RecentStart.Value - 1].Bytes <= s.Limits.WindowBytes;
             if (roomForOneMore) return false.Label($"window from {s.RecentStart} left out a message it had room for");
         }

@@ -80,7 +80,7 @@ public sealed class RoomLaws
     {
         // Arrays, not collection expressions: `[x]` as a Seq would call its immutable Add and drop the result.
         Effect.Deliver d => d.To.ToArray(),
-        Effect.Answer { Reply: Reply.Messages or Reply.Ahead or Reply.FromStore } a => new[] { a.To },
+        Effect.Answer { Reply: Reply.Messages or Reply.Ahead or Reply.Gone or Reply.FromStore } a => new[] { a.To },
         Effect.Expire e => new[] { e.Waiter.Id },
         Effect.Forget f => new[] { f.Waiter.Id },
         _ => Array.Empty<WaiterId>(),

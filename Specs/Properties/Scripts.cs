@@ -18,6 +18,8 @@ public abstract record Op
     public sealed record Timeout(int Pick) : Op;
     public sealed record Store(int Beyond) : Op;
     public sealed record Fail(int Beyond) : Op;
+    public sealed record Remove(int Back) : Op;
+    public sealed record Trim(int Back) : Op;
 }
 
 public static class Scripts
@@ -30,7 +32,9 @@ public static class Scripts
         (2, Gen.Choose(0, 1000).Select(p => (Op)new Op.Reset(p))),
         (2, Gen.Choose(0, 1000).Select(p => (Op)new Op.Timeout(p))),
         (4, Gen.Choose(-1, 3).Select(b => (Op)new Op.Store(b))),
-        (1, Gen.Choose(0, 2).Select(b => (Op)new Op.Fail(b))));
+        (1, Gen.Choose(0, 2).Select(b => (Op)new Op.Fail(b))),
+        (2, Gen.Choose(-1, 5).Select(b => (Op)new Op.Remove(b))),
+        (1, Gen.Choose(0, 4).Select(b => (Op)new Op.Trim(b))));
 
     public static Arbitrary<Op[]> Arb(int max = 60) =>
         FsCheck.Fluent.Arb.From(Gen.Sized(size => Gen.Choose(0, Math.Min(size, max)).SelectMany(n => Gen.ArrayOf(Op, n))));
@@ -55,6 +59,10 @@ public static class Scripts
                 Op.Timeout t when waiters.Count > 0 => new Command.Timeout(waiters[t.Pick % waiters.Count]),
                 Op.Store s => new Command.Stored(new MessageIndex(Math.Max(0, state.Visible.Value + state.Pending.Count + s.Beyond))),
                 Op.Fail f => new Command.Failed(state.Visible.Plus(f.Beyond)),
+                // As the host removes: one key per index, so that two removals of one message are one entry.
+                Op.Remove r => new Command.Post(Chat.Core.Values.Message.Removal(new MessageIndex(Math.Max(0, state.Visible.Value - 1 - r.Back)), None, None), new WaiterId(++ids),
+                    Some(IdempotencyKey.FromStore($"remove {Math.Max(0, state.Visible.Value - 1 - r.Back)}"))),
+                Op.Trim t => new Command.Trim(new MessageIndex(Math.Max(0, state.Visible.Value - t.Back))),
                 _ => null,
             };
             if (command is null) continue;

@@ -72,6 +72,42 @@ public sealed class SqliteStoreSpecs : IDisposable
 
     private static Append At(int i) => Stored.Append(Room, i);
 
+    private static Append Timed(int i, DateTimeOffset time) =>
+        new(Room, new MessageIndex(i), new Message(MessageText.FromStore(Stored.Text(i)), AuthorName.FromStore("Ann"), time), Option<IdempotencyKey>.None);
+
+    [Fact]
+    public async Task Retention_by_age_erases_what_is_older_and_the_numbering_goes_on_when_all_of_it_went()
+    {
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(1_764_590_000_000);
+        _store.Write([Timed(0, now.AddHours(-3)), Timed(1, now.AddHours(-2)), Timed(2, now.AddMinutes(-30))]);
+        var keep = new Keep(null, TimeSpan.FromHours(1));
+
+        Assert.Equal(new MessageIndex(2), await _store.TrimAsync(Room, keep, now));
+        Assert.Equal(new MessageIndex(2), await _store.FirstAsync(Room));
+        Assert.True((await _store.ReadAsync(Room, new MessageIndex(1), 10)).IsEmpty);
+        Assert.Equal(new[] { Stored.Text(2) }, (await _store.ReadAsync(Room, new MessageIndex(2), 10)).Select(m => m.Text.Value));
+
+        Assert.Equal(new MessageIndex(3), await _store.TrimAsync(Room, keep, now.AddHours(2)));
+        var emptied = await _store.RestoreAsync(Room, Chat.Core.Room.RoomLimits.Default);
+        Assert.Equal((new MessageIndex(3), new MessageIndex(3)), (emptied.First, emptied.Next));
+    }
+
+    [Fact]
+    public async Task A_removal_erases_its_target_in_its_own_write_and_the_author_no_longer_finds_it()
+    {
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(1_764_590_000_000);
+        _store.Write([Timed(0, now), Timed(1, now)]);
+        Assert.Equal(new[] { new MessageIndex(0), new MessageIndex(1) }, (await _store.ByAuthorAsync(Room, AuthorName.FromStore("Ann"))).ToArray());
+        var removal = Message.Removal(new MessageIndex(0), AuthorName.FromStore("Mod"), now);
+        _store.Write([new Append(Room, new MessageIndex(2), removal, Option<IdempotencyKey>.None)]);
+
+        var read = (await _store.ReadAsync(Room, new MessageIndex(0), 10)).ToArray();
+        Assert.Equal(Timed(0, now).Message.ErasedBy(new MessageIndex(2)), read[0]);
+        Assert.Equal(removal, read[2]);
+        Assert.Equal(new[] { new MessageIndex(1) }, (await _store.ByAuthorAsync(Room, AuthorName.FromStore("Ann"))).ToArray());
+        Assert.Equal(0, new FileInfo(_folder.File("chat.db") + "-wal").Length); // emptied before the write returned
+    }
+
     public void Dispose()
     {
         _store.Dispose();
