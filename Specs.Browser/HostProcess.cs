@@ -88,6 +88,10 @@ public sealed class HostProcess : IAsyncDisposable
     public async Task<int> NextAsync(string room) =>
         (await http.GetFromJsonAsync<RoomStatus>($"/rooms/{room}"))!.Next;
 
+    /// The room's first kept index (`first`): above 0 once retention trimmed it.
+    public async Task<int> FirstAsync(string room) =>
+        (await http.GetFromJsonAsync<RoomStatus>($"/rooms/{room}"))!.First;
+
     /// How many clients follow the room now (`here.count`).
     public async Task<int> HereAsync(string room) =>
         (await http.GetFromJsonAsync<RoomStatus>($"/rooms/{room}"))!.Here.Count;
@@ -142,7 +146,7 @@ public sealed class HostProcess : IAsyncDisposable
         typeof(HostProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 
     sealed record Posted(string Room, int Index);
-    sealed record RoomStatus(string Room, int Next, int Held, Here Here);
+    sealed record RoomStatus(string Room, int Next, int Held, Here Here, int First = 0);
 
     sealed record Here(int Count);
 }

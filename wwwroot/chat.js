@@ -1,6 +1,8 @@
 // The page: the rooms joined (with unread counts), the open room from the URL hash, its live list (older history on
 // scrolling up), the connection indicator, who is here, the message form.
 // Message text and names only ever go through textContent: never parsed as HTML, never linkified.
+// A moderator's removal is an entry of its own (`removes: N`): it is not shown, it turns message N into a short
+// "message removed" note in its place; a message removed before it was read (`removedBy`) shows as the same note.
 import { followShared, older, send, watchHere } from './feed.js';
 
 const ROOM = /^[A-Za-z0-9_-]{1,64}$/;
@@ -33,6 +35,15 @@ let myName = localStorage.getItem(NAME_KEY) ?? '';
 let joined = stored(ROOMS_KEY, []).filter(room => ROOM.test(room));
 let seen = stored(SEEN_KEY, {});
 const counts = {};         // per joined room, its next index as last heard
+const removals = {};       // per room, the indexes of removal entries heard at or after `seen`: not unread messages
+const REMOVED = 'message removed';
+
+/** A moderator's removal of another message: an entry in the log, not a message to show or count. */
+const isRemoval = entry => entry.removes !== undefined && entry.removes !== null;
+
+function heardRemovals(room, entries) {
+  for (const entry of entries) if (isRemoval(entry)) (removals[room] ??= new Set()).add(entry.index);
+}
 
 function stored(key, empty) {
   try { return JSON.parse(localStorage.getItem(key)) ?? empty; } catch { return empty; }
@@ -52,7 +63,10 @@ function open({ room, token }, again = false) {
   const controller = new AbortController();
   if (!joined.includes(room)) saveRooms([...joined, room]);
   // The first unread message gets a divider once the history is shown; a room never opened here has none.
-  current = { room, token, controller, mine: new Set(), dividerAt: seen[room], caughtUp: false, loadingOlder: false };
+  // oldest: the lowest index the list has been given (a removal entry shows nothing, so the list alone cannot say);
+  // olderDone: scrolling back reached the start of what the room keeps.
+  current = { room, token, controller, mine: new Set(), dividerAt: seen[room], caughtUp: false, loadingOlder: false,
+    oldest: null, olderDone: false };
   document.body.classList.remove('rooms-open');
   access.textContent = '';
   list.replaceChildren();
@@ -68,9 +82,9 @@ function open({ room, token }, again = false) {
   followShared(room, {
     messages: live(show),
     caughtUp: live(() => { list.removeAttribute('aria-busy'); current.caughtUp = true; markDivider(); markSeen(); showRooms(); }),
-    counts: live((other, next) => { counted(other, next); showRooms(); }),
+    counts: live((other, next, entries = []) => { heardRemovals(other, entries); counted(other, next); showRooms(); }),
     state: live(setState),
-    reset: live(() => list.replaceChildren()),
+    reset: live(() => { list.replaceChildren(); Object.assign(current, { oldest: null, olderDone: false }); }),
     denied: live(message => { access.textContent = message; list.removeAttribute('aria-busy'); }),
   }, controller.signal, token, joined.filter(other => other !== room));
   watchHere(room, live(showHere), controller.signal, token);
@@ -91,20 +105,38 @@ const atBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < 
 function show(messages) {
   const live = current.caughtUp;
   const stick = atBottom() || list.childElementCount === 0;
-  let previous = list.lastElementChild;
-  const items = messages.map(message => {
-    const item = render(message, previous);
-    previous = item;
-    return item;
-  });
-  list.append(...items);
-  while (list.childElementCount > MAX_SHOWN) list.firstElementChild.remove();
+  let added = 0;
+  for (const message of messages) {  // in order: a removal finds its message shown, even from the same batch
+    if (isRemoval(message)) { takeAway(message.removes, message.index); continue; }
+    list.append(render(message, list.lastElementChild));
+    added++;
+  }
+  current.oldest = Math.min(current.oldest ?? Infinity, messages[0].index);
+  if (list.childElementCount > MAX_SHOWN) {
+    while (list.childElementCount > MAX_SHOWN) list.firstElementChild.remove();
+    // Scrolling back reads them again.
+    Object.assign(current, { oldest: Number(list.querySelector('li[data-index]')?.dataset.index ?? current.oldest), olderDone: false });
+  }
   // Follow the newest only if the reader was already there: never yank someone reading history.
   if (stick) list.scrollTop = list.scrollHeight;
-  else jump.hidden = false;
+  else if (added) jump.hidden = false;
+  heardRemovals(current.room, messages);
   counted(current.room, messages.at(-1).index + 1);
-  if (live) { markSeen(); messages.filter(mentionsMe).forEach(notify); }
+  if (live) { markSeen(); messages.filter(m => !isRemoval(m) && mentionsMe(m)).forEach(notify); }
   showRooms();
+}
+
+/** Message `index`, removed by entry `by`: its item, if shown, becomes the note in its place. */
+function takeAway(index, by) {
+  const item = list.querySelector(`li[data-index="${index}"]`);
+  if (!item || item.classList.contains('removed')) return;
+  const next = item.nextElementSibling;
+  item.replaceWith(render({ index, text: '', author: null, time: item.dataset.time ?? null, removedBy: by }, null));
+  // The message after it went under the removed one's name: it shows its own now.
+  if (next?.classList.contains('continued')) {
+    next.classList.remove('continued');
+    next.prepend(authorOf(next.dataset.author || null));
+  }
 }
 
 /** The rooms joined, as a list with each one's unread count (the open one marked), and the total in the title, so a
@@ -137,7 +169,14 @@ function showRooms() {
   roomsToggle.textContent = total > 0 ? `Rooms (${total})` : 'Rooms';
 }
 
-const unread = room => Math.max(0, (counts[room] ?? 0) - (seen[room] ?? counts[room] ?? 0));
+/** Entries after the last seen, less the removal entries among them (a removal is not something to read). */
+function unread(room) {
+  const next = counts[room] ?? 0;
+  const from = seen[room] ?? next;
+  let count = next - from;
+  for (const index of removals[room] ?? []) if (index >= from && index < next) count--;
+  return Math.max(0, count);
+}
 
 /** A room's next index as last heard (a room first heard of here starts with nothing unread). */
 function counted(room, next) {
@@ -148,6 +187,7 @@ function counted(room, next) {
 function setSeen(room, next) {
   seen = { ...stored(SEEN_KEY, {}), [room]: next };
   localStorage.setItem(SEEN_KEY, JSON.stringify(seen));
+  for (const index of removals[room] ?? []) if (index < next) removals[room].delete(index);  // seen: no longer needed
 }
 
 /** The open room is read up to its end while the person can see it. */
@@ -191,19 +231,22 @@ function notify({ text, author }) {
   new Notification(`${author ?? 'someone'} in #${current.room}`, { body: text, tag: `chat-${current.room}` });
 }
 
-/** Older messages, a page at a time, while the reader scrolls up; the reader's place is kept. */
+/** Older messages, a page at a time, while the reader scrolls up, down to the first the room keeps; the reader's
+ *  place is kept. */
 async function loadOlder() {
   const c = current;
-  const first = list.querySelector('li[data-index]');
-  const before = first ? Number(first.dataset.index) : 0;
-  if (!c.caughtUp || c.loadingOlder || before === 0) return;
+  const before = c.oldest ?? 0;
+  if (!c.caughtUp || c.loadingOlder || c.olderDone || before === 0) return;
   c.loadingOlder = true;
   try {
     const messages = await older(c.room, before, c.controller.signal, c.token);
-    if (c !== current || !messages.length) return;
+    if (c !== current) return;
+    if (!messages.length) { c.olderDone = true; return; }  // the room's start, or the first index it keeps
+    c.oldest = messages[0].index;
     const height = list.scrollHeight;
     let previous = null;
-    list.prepend(...messages.map(message => (previous = render(message, previous))));
+    list.prepend(...messages.filter(m => !isRemoval(m)).map(message => (previous = render(message, previous))));
+    for (const m of messages.filter(isRemoval)) takeAway(m.removes, m.index);
     list.scrollTop += list.scrollHeight - height;
   } catch { /* the next scroll asks again */ } finally {
     c.loadingOlder = false;
@@ -211,36 +254,51 @@ async function loadOlder() {
 }
 
 /** One message: who (unless the one before is theirs and recent), when (local time), the text. A message sent
- *  from this tab is marked as mine. */
-function render({ index, text, author, time }, previous) {
+ *  from this tab is marked as mine. A removed one (`removedBy`) is only a note that it was there, and when. */
+function render({ index, text, author, time, removedBy }, previous) {
   const item = document.createElement('li');
   item.dataset.index = index;
-  item.dataset.author = author ?? '';
   if (time) item.dataset.time = time;
+  if (removedBy !== undefined && removedBy !== null) {
+    item.classList.add('removed');
+    const note = document.createElement('span');
+    note.className = 'note';
+    note.textContent = REMOVED;
+    item.append(note, ...when(time));
+    return item;
+  }
+  item.dataset.author = author ?? '';
   if (current.mine.has(index)) item.classList.add('mine');
   if (mentionsMe({ text, author })) item.classList.add('mention');
   const sameAuthor = previous && previous.dataset.author === item.dataset.author
     && (!time || !previous.dataset.time || Date.parse(time) - Date.parse(previous.dataset.time) < GROUP_MS);
   if (sameAuthor) item.classList.add('continued');
-  else {
-    const who = document.createElement('span');
-    who.className = 'author';
-    who.textContent = author ?? 'anonymous';
-    if (!author) who.classList.add('anonymous');
-    item.append(who);
-  }
-  if (time) {
-    const when = document.createElement('time');
-    when.dateTime = time;
-    when.textContent = clock.format(new Date(time));
-    when.title = day.format(new Date(time));
-    item.append(when);
-  }
+  else item.append(authorOf(author));
+  item.append(...when(time));
   const body = document.createElement('span');
   body.className = 'text';
   body.textContent = text;
   item.append(body);
   return item;
+}
+
+/** The name above a message (or "anonymous"). */
+function authorOf(author) {
+  const who = document.createElement('span');
+  who.className = 'author';
+  who.textContent = author ?? 'anonymous';
+  if (!author) who.classList.add('anonymous');
+  return who;
+}
+
+/** When a message was posted, in local time (the date on hover); nothing for a message stored without a time. */
+function when(time) {
+  if (!time) return [];
+  const element = document.createElement('time');
+  element.dateTime = time;
+  element.textContent = clock.format(new Date(time));
+  element.title = day.format(new Date(time));
+  return [element];
 }
 
 /** A message this tab sent: marked when shown, or now if the list already shows it. */

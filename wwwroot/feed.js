@@ -55,6 +55,13 @@ async function refused(response, token) {
   return new AccessError(401, /expired/i.test(detail) ? 'Your token has expired: ask for a new link.' : `Your token was refused. ${detail}`.trim());
 }
 
+/** A room's first kept index, as its status or a 410 last said: reads start there, never below (retention trimmed
+ *  the rest, and a read below it would only be answered 410). A status says it as it is (a store that restarted
+ *  empty starts at 0 again); a 410 only moves it up. */
+const firsts = new Map();
+const firstOf = room => firsts.get(room) ?? 0;
+const kept = (room, first, status = false) => { if (status || first > firstOf(room)) firsts.set(room, first); };
+
 class HttpError extends Error {
   constructor(response) {
     super(`HTTP ${response.status}`);
@@ -62,6 +69,17 @@ class HttpError extends Error {
     // Retry-After (seconds) on 429/503: the server knows better than our backoff when to come back.
     this.retryAfterMs = (Number(response.headers.get('Retry-After')) || 0) * 1000;
   }
+}
+
+/** 410 Gone: the read was below the room's first kept index. The problem's `first` says where the room starts now
+ *  (and `room` which, for a many-rooms poll); a 410 without it is a failure like any other. */
+async function gone(response, room = null) {
+  let body = null;
+  try { body = await response.json(); } catch { /* not problem+json */ }
+  room = body?.room ?? room;
+  if (!Number.isSafeInteger(body?.first) || typeof room !== 'string') throw new HttpError(response);
+  kept(room, body.first);
+  return { room, first: body.first };
 }
 
 // The default room keeps the seed's own URLs, so the page also works against a seed-only server.
@@ -82,7 +100,10 @@ async function get(url, signal, ms, token) {
 
 /**
  * Follows `room` until `signal` aborts. Calls on.messages([{index, text, author, time}]) with each new batch in
- * order, every index exactly once; on.caughtUp() once the history there at opening is shown;
+ * order, every index exactly once (an entry may carry `removes: N`, a moderator's removal of message N, or
+ * `removedBy: M`, a message removed by entry M, its text and author erased: both passed on as the service gives
+ * them), from the room's first kept index on (retention trims below it: a 410 says where it is now, and the follow
+ * goes on from there); on.caughtUp() once the history there at opening is shown;
  * on.state('live' | 'reconnecting' | 'offline' | 'denied'); on.reset() if the server lost history we had
  * shown (e.g. an in-memory store restarted), before showing it afresh; on.denied(message) when the room's token is
  * missing, refused or expired (then it stops: the same token would be refused again). `token`: for a protected room.
@@ -113,10 +134,12 @@ export async function follow(room, on, signal, token = '') {
       return;
     }
     if (!response.ok) throw new HttpError(response);
-    const count = (await response.json()).next;
+    const { next: count, first = 0 } = await response.json();
+    kept(room, first, true);
     if (next !== null && count < next) { on.reset(); next = null; }    // the server forgot messages
     else if (suspect404) batchMissing = true;                          // `from` was valid: no batch route
-    if (next === null) { next = Math.max(0, count - PAGE); historyEnd = count; catchUp(); }
+    if (next === null) { next = Math.max(first, count - PAGE); historyEnd = count; catchUp(); }
+    else if (next < first) { next = first; catchUp(); }              // trimmed while away: go on from where it starts
     suspect404 = false;
   };
 
@@ -125,6 +148,11 @@ export async function follow(room, on, signal, token = '') {
     const response = await get(url, signal, POLL_MS, token);
     if (response.status === 404) { suspect404 = true; synced = false; return; }
     if (response.status === 204) return;                               // poll timeout: ask again
+    if (response.status === 410) {                                     // trimmed: go on from where the room starts
+      const { first } = await gone(response, room);
+      if (first <= next) throw new HttpError(response);                // nothing to skip: a failure, with backoff
+      next = first; catchUp(); return;
+    }
     if (!response.ok) throw new HttpError(response);
     const body = await response.json();
     deliver(body.messages);
@@ -139,7 +167,16 @@ export async function follow(room, on, signal, token = '') {
     }
     if (response.status === 204) return;
     if (!response.ok) throw new HttpError(response);
-    deliver([{ index: next, text: await response.text(), author: null, time: null }]);  // the seed has no metadata
+    // An empty answer with a header says what the index is: trimmed (go on at the first kept one), a placeholder, or
+    // a removal. The seed has no other metadata.
+    const first = Number(response.headers.get('Chat-First') ?? NaN);
+    if (Number.isSafeInteger(first) && first > next) { kept(room, first); next = first; catchUp(); return; }
+    const entry = { index: next, text: await response.text(), author: null, time: null };
+    const removedBy = Number(response.headers.get('Chat-Removed-By') ?? NaN);
+    const removes = Number(response.headers.get('Chat-Removes') ?? NaN);
+    if (Number.isSafeInteger(removedBy)) entry.removedBy = removedBy;
+    if (Number.isSafeInteger(removes)) entry.removes = removes;
+    deliver([entry]);
   };
 
   while (!signal.aborted) {
@@ -181,32 +218,37 @@ export async function followShared(room, on, signal, token = '', watch = []) {
   const deliver = async messages => {
     if (next === null) { early.push(...messages); return; }
     try {
-      if (messages.length && messages[0].index > next) messages = [...await range(room, next, messages[0].index, signal), ...messages];
+      if (messages.length && messages[0].index > next) {
+        const gap = await range(room, next, messages[0].index, signal);
+        next = Math.max(next, gap.from);   // the gap began below the room's first kept index: those are gone
+        messages = [...gap.entries, ...messages];
+      }
     } catch { return; }  // the gap could not be read: the next message reads it again
     const fresh = [];
     for (const m of messages) if (m.index === next) { fresh.push(m); next++; }
     if (fresh.length) on.messages(fresh);
   };
   const watched = new Map();          // watched room -> its next index, once known
-  const counted = (other, count) => {
+  const counted = (other, count, entries = []) => {
     if (!watched.has(other) || count <= (watched.get(other) ?? -1)) return;
     watched.set(other, count);
-    on.counts?.(other, count);
+    on.counts?.(other, count, entries);
   };
-  const receive = (to, messages) => (to === room ? deliver(messages) : messages.length && counted(to, messages.at(-1).index + 1));
+  const receive = (to, messages) => (to === room ? deliver(messages) : messages.length && counted(to, messages.at(-1).index + 1, messages));
   const want = () => {
     const mine = { type: 'want', tab: clientId, room, next, watch: [...watched].filter(([, n]) => n !== null), at: Date.now() };
     wants.set(clientId, mine);
     channel.postMessage(mine);
   };
-  // The history, read at once (no held poll): from the room's end less a page, as follow() shows it.
+  // The history, read at once (no held poll): from the room's end less a page (not below its first kept index), as
+  // follow() shows it.
   const load = async () => {
     const backoff = new Backoff();
     while (next === null && !signal.aborted) {
       try {
-        const count = await countOf(room, signal, token);
-        const history = await range(room, Math.max(0, count - PAGE), count, signal);
-        next = history.length ? history.at(-1).index + 1 : Math.max(0, count - PAGE);
+        const { next: count, first } = await statusOf(room, signal, token);
+        const { from, entries: history } = await range(room, Math.max(first, count - PAGE), count, signal);
+        next = history.length ? history.at(-1).index + 1 : from;
         if (history.length) on.messages(history);
         on.caughtUp();
         on.state('live');
@@ -248,33 +290,54 @@ export async function followShared(room, on, signal, token = '', watch = []) {
   await new Promise(resolve => signal.addEventListener('abort', resolve, { once: true }));
 }
 
-/** Up to a page of the messages of `room` just before index `before`, oldest first: scrolling back through history. */
+/** Up to a page of the entries of `room` just before index `before`, oldest first: scrolling back through history.
+ *  Not below the room's first kept index: there, and once retention has trimmed everything before `before`, [].
+ *  (Removal entries count towards the page: a page may show fewer messages than it has entries.) */
 export async function older(room, before, signal, token = '') {
-  const from = Math.max(0, before - PAGE);
-  if (from >= before) return [];
-  const response = await get(`/rooms/${encodeURIComponent(room)}/messages?from=${from}&limit=${before - from}`, signal, STATUS_MS, token);
-  if (!response.ok) throw new HttpError(response);
-  return (await response.json()).messages;
+  for (;;) {
+    const from = Math.max(firstOf(room), before - PAGE);
+    if (from >= before) return [];
+    const response = await get(`/rooms/${encodeURIComponent(room)}/messages?from=${from}&limit=${before - from}`, signal, STATUS_MS, token);
+    if (response.status === 410) {   // trimmed since the page opened: start where it starts now (firstOf moved up)
+      if ((await gone(response, room)).first <= from) throw new HttpError(response);
+      continue;
+    }
+    if (!response.ok) throw new HttpError(response);
+    return (await response.json()).messages;
+  }
 }
 
-/** The messages of `room` from `from` up to `end` (not held: they are stored), a page at a time. */
+/** The entries of `room` from `from` up to `end` (not held: they are stored), a page at a time; `from`: where it
+ *  began, above the one asked for when retention had trimmed that (those indexes are gone, not to be waited for). */
 async function range(room, from, end, signal) {
-  const read = [];
+  const entries = [];
+  from = Math.max(from, firstOf(room));
+  const start = from;
   while (from < end) {
     const page = await batch(room, from, signal);
+    if (page.first !== undefined) {  // 410: trimmed meanwhile; what was read is below `first` now: read on from there
+      if (page.first <= from) throw new Error(`${room}: 410 with first ${page.first} for a read from ${from}`);
+      return range(room, page.first, end, signal);
+    }
     if (!page.length) break;
-    read.push(...page);
+    entries.push(...page);
     from = page.at(-1).index + 1;
   }
-  return read;
+  return { from: start, entries };
 }
 
-/** The next index of `room`: where a follow that shows only new messages starts. */
-async function countOf(room, signal, token = '') {
+/** The room's status: `next` (where a follow that shows only new messages starts) and `first`, its first kept index
+ *  (0 without retention, or from a service that does not say). */
+async function statusOf(room, signal, token = '') {
   const status = await get(`/rooms/${encodeURIComponent(room)}`, signal, STATUS_MS, token);
   if (!status.ok) throw new HttpError(status);
-  return (await status.json()).next;
+  const { next, first = 0 } = await status.json();
+  kept(room, first, true);
+  return { next, first };
 }
+
+/** The next index of `room`. */
+const countOf = async (room, signal, token = '') => (await statusOf(room, signal, token)).next;
 
 /** After a failure: 'reconnecting' (or 'offline' after a few in a row, or while the browser is offline), then the
  *  backoff, or the server's Retry-After when that is longer. */
@@ -283,10 +346,12 @@ async function away(state, backoff, error, signal) {
   await sleep(Math.max(backoff.next(), error.retryAfterMs ?? 0), signal);
 }
 
-/** Messages of `room` from `from` on, answered at once (the batch is not held when `from` is behind the end). */
+/** Entries of `room` from `from` on, answered at once (the batch is not held when `from` is behind the end); below the
+ *  room's first kept index, `{first}`, where it starts. */
 async function batch(room, from, signal) {
   const response = await get(`/rooms/${encodeURIComponent(room)}/messages?from=${from}&limit=${PAGE}`, signal, STATUS_MS);
   if (response.status === 204 || response.status === 404) return [];
+  if (response.status === 410) return { first: (await gone(response, room)).first };
   if (!response.ok) throw new HttpError(response);
   return (await response.json()).messages;
 }
@@ -327,6 +392,14 @@ async function lead(wants, channel, own, signal) {
         tell({ type: 'resync' });
         throw new HttpError(response);
       }
+      if (response.status === 410) {   // a cursor below a room's first kept index: that room goes on from there
+        const { room, first } = await gone(response);
+        if (first <= (cursors.get(room) ?? rooms.get(room) ?? first)) throw new HttpError(response);
+        cursors.set(room, first);      // the tabs' gap reads learn the same from their own 410
+        backoff.reset();
+        say('live');
+        continue;
+      }
       if (response.status === 200) {
         const body = await response.json();
         for (const page of body.rooms) tell({ type: 'messages', room: page.room, messages: page.messages });
@@ -349,7 +422,9 @@ async function lead(wants, channel, own, signal) {
 
 /**
  * Follows several rooms through one long poll (`GET /messages`), each from its end, until `signal` aborts:
- * on.messages(room, batch) with each room's new messages in order, every index once; on.state(s) as follow() says it.
+ * on.messages(room, batch) with each room's new entries in order, every index once (removals and placeholders as
+ * follow() gives them; a room trimmed by retention past its cursor goes on from its first kept index);
+ * on.state(s) as follow() says it.
  * For a page that shows several rooms at once (the chat page itself shares one poll between its tabs: followShared).
  */
 export async function followMany(rooms, on, signal, token = '') {
@@ -367,6 +442,14 @@ export async function followMany(rooms, on, signal, token = '') {
       const from = [...cursors].map(([room, next]) => `${room}:${next}`).join(',');
       const response = await get(`/messages?from=${from}`, signal, POLL_MS, token);
       if (response.status === 404) { cursors.clear(); throw new HttpError(response); }  // a room lost messages
+      if (response.status === 410) {   // one room's cursor fell below its first kept index: that room goes on from there
+        const { room, first } = await gone(response);
+        if (!cursors.has(room) || first <= cursors.get(room)) throw new HttpError(response);
+        cursors.set(room, first);
+        backoff.reset();
+        on.state?.('live');
+        continue;
+      }
       if (response.status === 200) {
         const body = await response.json();
         for (const page of body.rooms) on.messages(page.room, page.messages);
