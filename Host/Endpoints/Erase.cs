@@ -54,7 +54,7 @@ public static class Erase
         if (found.IsLeft) return null;
         var room = (RoomLoop)found;
         var indexes = await store.ByAuthorAsync(name, author);
-        var outcomes = await Task.WhenAll(indexes.Select(i => Remove.RemoveAsync(room, i, moderator, store, clock)));
+        var outcomes = await Task.WhenAll(indexes.Select(i => Remove.RemoveAsync(room, i, moderator, directory, store, clock)));
         if (outcomes.Any(o => o is not Outcome.Replied { Reply: Reply.Posted or Reply.Gone })) return null;
         return new RoomErased(name.Value, [.. indexes.Zip(outcomes).Where(x => x.Item2 is Outcome.Replied { Reply: Reply.Posted }).Select(x => x.Item1.Value)]);
     }

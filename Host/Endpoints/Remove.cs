@@ -26,7 +26,7 @@ public static class Remove
         var found = await rooms.FindAsync((RoomName)name);
         if (found.IsLeft) return Problems.For((Rejection)found);
         var loop = (RoomLoop)found;
-        var outcome = await RemoveAsync(loop, (MessageIndex)index, ((Grant)grant).Name, store, clock);
+        var outcome = await RemoveAsync(loop, (MessageIndex)index, ((Grant)grant).Name, rooms, store, clock);
         return outcome switch
         {
             Outcome.Replied { Reply: Reply.Posted p } => Responses.Json(new Removed(loop.Name.Value, ((MessageIndex)index).Value, p.At.Value)),
@@ -41,7 +41,7 @@ public static class Remove
     /// Removes one message; answered with the removal's index (the first removal's, when it was removed before), or
     /// past the end, or trimmed. A key of its own per index makes two removals of one message one entry; a name
     /// with a space is no key a client can send.
-    public static async Task<Outcome> RemoveAsync(RoomLoop room, MessageIndex target, string? moderator, IMessageStore store, TimeProvider clock)
+    public static async Task<Outcome> RemoveAsync(RoomLoop room, MessageIndex target, string? moderator, RoomDirectory rooms, IMessageStore store, TimeProvider clock)
     {
         var state = room.State;
         // The core sees its window only: for an older message the store says whether it was removed already.
@@ -52,6 +52,17 @@ public static class Remove
         var removal = Message.Removal(target, AuthorName.Parse(moderator).IfLeft(Option<AuthorName>.None), now);
         var exchange = Exchange.ForPost();
         room.Send(new Command.Post(removal, exchange.Id, IdempotencyKey.FromStore($"remove {target}")), exchange);
-        return await exchange.Task.ConfigureAwait(false);
+        var outcome = await exchange.Task.ConfigureAwait(false);
+        if (state.SharedLog && outcome is Outcome.Replied { Reply: Reply.Posted p }) await AppliedAsync(room, p.At, rooms);
+        return outcome;
+    }
+
+    /// With a shared log the log answers before this node has followed it to the removal, and until then the node's
+    /// window still holds the text: the removal is acknowledged once this node has applied it (other nodes apply it
+    /// as they follow the log: docs/operations.md).
+    private static async Task AppliedAsync(RoomLoop room, MessageIndex removal, RoomDirectory rooms)
+    {
+        await rooms.CatchUpAsync(room);
+        for (var waited = 0; room.State.Visible <= removal && waited < 5000; waited += 5) await Task.Delay(5);
     }
 }
