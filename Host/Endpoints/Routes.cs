@@ -46,12 +46,12 @@ public static class Routes
         var many = app.MapGroup("/messages").WithTags("Rooms").WithMetadata(OwnProblems.Instance);
         many.MapMethods("", Reads, (string? from, string? limit, HttpContext http) => ManyRooms.HandleAsync(from, limit, http, s.Rooms, s.Store, s.Access, s.Options.Value))
             .WithSummary("Several rooms in one long poll: `from=lobby:41,dev:7` (room:N, or a room alone for its end); answered when any has messages, with `next`, the cursor to poll next")
-            .Produces<ManyRooms.Page>().Produces(204).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503);
+            .Produces<ManyRooms.Page>().Produces(204).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(410).ProducesProblem(429).ProducesProblem(503);
         Only(many, "", "GET, HEAD");
         var stream = app.MapGroup("/events").WithTags("Rooms").WithMetadata(OwnProblems.Instance);
         stream.MapGet("", (string? from, HttpContext http) => ManyEvents.HandleAsync(from, http, s.Rooms, s.Store, s.Access, s.Options.Value))
             .WithSummary("Several rooms as one Server-Sent Events stream: `from=lobby:41,dev:7`; each event is a message with its room, its id the cursor past it (resumed with Last-Event-ID)")
-            .Produces<string>(200, "text/event-stream").ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(429);
+            .Produces<string>(200, "text/event-stream").ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(410).ProducesProblem(429);
         Only(stream, "", "GET");
         var authors = app.MapGroup("/authors/{author}/messages").WithTags("Moderation").WithMetadata(OwnProblems.Instance);
         authors.MapDelete("", (string author, string? rooms, HttpContext http) => Erase.HandleAsync(author, rooms, http, s.Rooms, s.Store, s.Clock, s.Access))
@@ -80,10 +80,10 @@ public static class Routes
         group.MapMethods("/messages", Reads, (string? from, string? limit, HttpContext http) =>
                 Batch.HandleAsync(room(http), from, limit, http, s.BatchPoll, s.Options))
             .WithSummary("Every message from `from` on, up to `limit`; long-polls at the end of the room")
-            .Produces<Batch.Page>().Produces(204).ProducesProblem(400).ProducesProblem(404).ProducesProblem(401).ProducesProblem(403);
+            .Produces<Batch.Page>().Produces(204).ProducesProblem(400).ProducesProblem(404).ProducesProblem(410).ProducesProblem(401).ProducesProblem(403);
         group.MapGet("/events", (string? from, string? format, HttpContext http) => Events.HandleAsync(room(http), from, format, http, s.Rooms, s.Store, s.Options, s.Access))
             .WithSummary("Server-Sent Events: one event per message, id = index; resumes after Last-Event-ID or at `from`; `format=json` sends each message's JSON object")
-            .Produces<string>(200, "text/event-stream").ProducesProblem(400).ProducesProblem(404).ProducesProblem(401).ProducesProblem(403);
+            .Produces<string>(200, "text/event-stream").ProducesProblem(400).ProducesProblem(404).ProducesProblem(410).ProducesProblem(401).ProducesProblem(403);
         group.MapMethods("", Reads, (Delegate)((HttpContext http) => Status.HandleAsync(room(http), http, s.Rooms, s.Here, s.Access)))
             .WithSummary("Where the room stands: its next index, how many polls it holds, and who is here (`here.count`, `here.names`)")
             .Produces<Status.RoomStatus>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);

@@ -18,12 +18,15 @@ public sealed class OpenApiSpecs
             ("/chat/get/{n}", "get", ["200", "204", "400", "404"]),
             ("/rooms/{room}/post", "post", ["201", "400", "401", "403", "413"]),
             ("/rooms/{room}/get/{n}", "get", ["200", "204", "401", "403", "404"]),
-            ("/rooms/{room}/messages", "get", ["200", "204", "400", "401", "403", "404"]),
-            ("/rooms/{room}/events", "get", ["200", "400", "401", "403", "404"]),
+            ("/rooms/{room}/messages", "get", ["200", "204", "400", "401", "403", "404", "410"]),
+            ("/rooms/{room}/events", "get", ["200", "400", "401", "403", "404", "410"]),
             ("/rooms/{room}", "get", ["200", "400", "401", "403"]),
             ("/rooms", "get", ["200", "400"]),
-            ("/messages", "get", ["200", "204", "400", "401", "403", "404"]),
-            ("/events", "get", ["200", "400", "401", "403", "404"]),
+            ("/messages", "get", ["200", "204", "400", "401", "403", "404", "410"]),
+            ("/events", "get", ["200", "400", "401", "403", "404", "410"]),
+            ("/rooms/{room}/messages/{n}", "delete", ["200", "400", "401", "403", "404", "410"]),
+            ("/chat/messages/{n}", "delete", ["200", "401", "403", "404"]),
+            ("/authors/{author}/messages", "delete", ["200", "400", "401", "403"]),
         ];
         foreach (var (path, method, statuses) in expected)
         {
@@ -34,7 +37,8 @@ public sealed class OpenApiSpecs
         var schemas = document.GetProperty("components").GetProperty("schemas");
         (string Schema, string[] Properties)[] shapes =
         [
-            ("Item", ["index", "text", "author", "time"]), ("RoomStatus", ["room", "next", "held", "here"]),
+            ("Item", ["index", "text", "author", "time", "removes", "removedBy"]), ("RoomStatus", ["room", "first", "next", "held", "here"]),
+            ("Removed", ["room", "index", "removal"]),
             ("Here", ["count", "names"]), ("PostForm", ["message", "name"]),
         ];
         foreach (var (schema, properties) in shapes)
