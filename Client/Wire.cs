@@ -12,7 +12,8 @@ internal static class Wire
 
     public sealed record Pages(string Next, IReadOnlyList<Page> Rooms);
 
-    public sealed record Problem(string? Title, string? Detail);
+    /// <c>first</c> and <c>room</c>: a 410's, where the room (of several, <c>room</c>) starts now.
+    public sealed record Problem(string? Title, string? Detail, long? First = null, string? Room = null);
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
