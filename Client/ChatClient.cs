@@ -5,7 +5,7 @@ using Polly;
 namespace Chat.Client;
 
 /// <summary>A client of the chat service: posts that are stored once however often they are retried, a room
-/// followed as an async stream that resumes after any failure, a room's status. Safe to share between threads;
+/// followed as an async stream that resumes after any failure, a room's status, a moderator's removals. Safe to share between threads;
 /// one per process is enough.</summary>
 public sealed partial class ChatClient : IDisposable
 {
@@ -17,6 +17,8 @@ public sealed partial class ChatClient : IDisposable
     private readonly ResiliencePipeline<Reply<RoomStatus>> _statuses;
     private readonly ResiliencePipeline<Reply<Wire.Page>> _polls;
     private readonly ResiliencePipeline<Reply<Wire.Pages>> _roomsPolls;
+    private readonly ResiliencePipeline<Reply<Wire.Removed>> _removals;
+    private readonly ResiliencePipeline<Reply<Erasure>> _erasures;
 
     /// <summary>A client that sends through <paramref name="http"/>, to its <see cref="HttpClient.BaseAddress"/>.
     /// Its <see cref="HttpClient.Timeout"/> should be above <see cref="ChatClientOptions.PollTimeout"/> (or infinite).</summary>
@@ -50,6 +52,8 @@ public sealed partial class ChatClient : IDisposable
         _statuses = Retries.Pipeline<RoomStatus>(options, _nodes, options.MaxRetries, options.RequestTimeout);
         _polls = Retries.Pipeline<Wire.Page>(options, _nodes, int.MaxValue, options.PollTimeout);
         _roomsPolls = Retries.Pipeline<Wire.Pages>(options, _nodes, int.MaxValue, options.PollTimeout);
+        _removals = Retries.Pipeline<Wire.Removed>(options, _nodes, options.MaxRetries, options.RequestTimeout);
+        _erasures = Retries.Pipeline<Erasure>(options, _nodes, options.MaxRetries, options.RequestTimeout);
     }
 
     /// <summary>Posts <paramref name="text"/> to <paramref name="room"/> anonymously; returns its index.</summary>
