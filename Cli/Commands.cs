@@ -4,7 +4,7 @@ using Chat.Client;
 
 namespace Chat.Cli;
 
-/// The three commands, each a thin call into <see cref="ChatClient"/>. A refusal or a service that stays away
+/// The commands, each a thin call into <see cref="ChatClient"/>. A refusal or a service that stays away
 /// is one line on stderr and exit code 1; Ctrl+C ends `follow` with 0.
 internal static class Commands
 {
@@ -18,7 +18,7 @@ internal static class Commands
 
     public static readonly Option<string?> Token = new("--token")
     {
-        Description = "A bearer token for protected rooms (default: the environment variable CHAT_TOKEN)",
+        Description = "A bearer token for protected rooms and moderation (default: the environment variable CHAT_TOKEN)",
         Recursive = true,
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CHAT_TOKEN"),
     };
@@ -49,7 +49,10 @@ internal static class Commands
             var names = parse.GetValue(rooms)!;
             if (names.Length == 1)
             {
-                var start = parse.GetValue(from) ?? (await chat.StatusAsync(names[0], ct)).Next;
+                var status = await chat.StatusAsync(names[0], ct);
+                var start = parse.GetValue(from) ?? status.Next;
+                if (start < status.First) // the client goes on from first; say why the history starts later than asked
+                    Console.Error.WriteLine($"{names[0]}: messages before {status.First} are no longer kept; from {status.First}");
                 await foreach (var message in chat.FollowAsync(names[0], start, ct)) Console.WriteLine(Line(message));
                 return;
             }
@@ -60,13 +63,43 @@ internal static class Commands
         return command;
     }
 
+    public static Command Remove()
+    {
+        var index = new Argument<long>("N") { Description = "The index of the message to remove" };
+        var command = new Command("remove", "Removes message N (a moderator's token) and prints the removal's index") { Room, index };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(index) < 0) result.AddError("N is an index: 0 or more.");
+        });
+        command.SetAction((parse, ct) => RunAsync(parse, async chat =>
+            Console.WriteLine(await chat.RemoveAsync(parse.GetValue(Room)!, parse.GetValue(index), ct))));
+        return command;
+    }
+
+    public static Command Erase()
+    {
+        var author = new Argument<string>("AUTHOR") { Description = "The name the messages were posted with" };
+        var rooms = new Option<string>("--rooms") { Description = "The rooms: a pattern of room-name characters and * (* for every room)", Required = true };
+        var command = new Command("erase", "Removes every message of AUTHOR in the rooms (a moderator's token) and prints how many, and where")
+            { author, rooms };
+        command.SetAction((parse, ct) => RunAsync(parse, async chat =>
+        {
+            var erased = await chat.EraseAsync(parse.GetValue(author)!, parse.GetValue(rooms)!, ct);
+            Console.WriteLine($"removed {erased.Removed}");
+            foreach (var room in erased.Rooms)
+                Console.WriteLine($"#{room.Room} {string.Join(' ', room.Indexes.Select(i => i.ToString(CultureInfo.InvariantCulture)))}");
+        }));
+        return command;
+    }
+
     public static Command Status()
     {
-        var command = new Command("status", "Prints the room's next index, its held polls and who is here") { Room };
+        var command = new Command("status", "Prints the room's first kept and next index, its held polls and who is here") { Room };
         command.SetAction((parse, ct) => RunAsync(parse, async chat =>
         {
             var status = await chat.StatusAsync(parse.GetValue(Room)!, ct);
             Console.WriteLine($"room {status.Room}");
+            Console.WriteLine($"first {status.First}");
             Console.WriteLine($"next {status.Next}");
             Console.WriteLine($"held {status.Held}");
             Console.WriteLine($"here {status.Here.Count}{(status.Here.Names.Count > 0 ? ": " + string.Join(", ", status.Here.Names) : "")}");
@@ -87,9 +120,16 @@ internal static class Commands
     }
 
     /// `12 14:03:22 Ann: hello`: the index, the local time it was stored, the author; parts the message lacks are left out.
+    /// A removal says what it removed, `13 14:05:00 (message 12 removed by Mod)`; a removed message, read later, says
+    /// so in place of its erased text and author, `12 14:03:22 (removed)`.
     public static string Line(ChatMessage m) =>
-        string.Join(' ', new[] { m.Index.ToString(CultureInfo.InvariantCulture), m.Time?.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture),
-            m.Author is null ? null : m.Author + ":", m.Text }.OfType<string>());
+        string.Join(' ', new[] { m.Index.ToString(CultureInfo.InvariantCulture), m.Time?.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture) }
+            .Concat(m switch
+            {
+                { Removes: { } removed } => [$"(message {removed.ToString(CultureInfo.InvariantCulture)} removed{(m.Author is null ? "" : " by " + m.Author)})"],
+                { RemovedBy: not null } => ["(removed)"],
+                _ => new[] { m.Author is null ? null : m.Author + ":", m.Text },
+            }).OfType<string>());
 
     private static async Task<int> RunAsync(ParseResult parse, Func<ChatClient, Task> run)
     {

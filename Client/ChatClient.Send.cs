@@ -10,8 +10,9 @@ namespace Chat.Client;
 public sealed partial class ChatClient
 {
     /// One request through its retry strategy; a refusal the strategy gave up on (or never retries) is thrown.
+    /// <paramref name="goneRestarts"/>: a 410 that says where the room starts (<c>first</c>) is answered, not thrown.
     private async Task<Reply<T>> ExecuteAsync<T>(ResiliencePipeline<Reply<T>> pipeline, HttpMethod method, string path,
-        Func<HttpContent>? content, string? idempotencyKey, JsonTypeInfo<T> type, CancellationToken ct)
+        Func<HttpContent>? content, string? idempotencyKey, JsonTypeInfo<T> type, CancellationToken ct, bool goneRestarts = false)
     {
         var context = ResilienceContextPool.Shared.Get(ct);
         context.Properties.Set(Retries.Request, $"{method} {path}");
@@ -19,7 +20,8 @@ public sealed partial class ChatClient
         {
             var reply = await pipeline.ExecuteAsync(
                 attempt => SendAsync(attempt, method, path, content, idempotencyKey, type), context).ConfigureAwait(false);
-            return reply.Succeeded ? reply : throw reply.Refusal();
+            return reply.Succeeded || (goneRestarts && reply is { Status: System.Net.HttpStatusCode.Gone, Problem.First: not null })
+                ? reply : throw reply.Refusal();
         }
         catch (TimeoutRejectedException e)
         {

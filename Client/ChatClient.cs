@@ -5,7 +5,7 @@ using Polly;
 namespace Chat.Client;
 
 /// <summary>A client of the chat service: posts that are stored once however often they are retried, a room
-/// followed as an async stream that resumes after any failure, a room's status. Safe to share between threads;
+/// followed as an async stream that resumes after any failure, a room's status, a moderator's removals. Safe to share between threads;
 /// one per process is enough.</summary>
 public sealed partial class ChatClient : IDisposable
 {
@@ -17,6 +17,8 @@ public sealed partial class ChatClient : IDisposable
     private readonly ResiliencePipeline<Reply<RoomStatus>> _statuses;
     private readonly ResiliencePipeline<Reply<Wire.Page>> _polls;
     private readonly ResiliencePipeline<Reply<Wire.Pages>> _roomsPolls;
+    private readonly ResiliencePipeline<Reply<Wire.Removed>> _removals;
+    private readonly ResiliencePipeline<Reply<Erasure>> _erasures;
 
     /// <summary>A client that sends through <paramref name="http"/>, to its <see cref="HttpClient.BaseAddress"/>.
     /// Its <see cref="HttpClient.Timeout"/> should be above <see cref="ChatClientOptions.PollTimeout"/> (or infinite).</summary>
@@ -50,6 +52,8 @@ public sealed partial class ChatClient : IDisposable
         _statuses = Retries.Pipeline<RoomStatus>(options, _nodes, options.MaxRetries, options.RequestTimeout);
         _polls = Retries.Pipeline<Wire.Page>(options, _nodes, int.MaxValue, options.PollTimeout);
         _roomsPolls = Retries.Pipeline<Wire.Pages>(options, _nodes, int.MaxValue, options.PollTimeout);
+        _removals = Retries.Pipeline<Wire.Removed>(options, _nodes, options.MaxRetries, options.RequestTimeout);
+        _erasures = Retries.Pipeline<Erasure>(options, _nodes, options.MaxRetries, options.RequestTimeout);
     }
 
     /// <summary>Posts <paramref name="text"/> to <paramref name="room"/> anonymously; returns its index.</summary>
@@ -73,16 +77,19 @@ public sealed partial class ChatClient : IDisposable
         return reply.Value!.Index;
     }
 
-    /// <summary>Where <paramref name="room"/> stands: its next index, the polls held for it, who is here.</summary>
+    /// <summary>Where <paramref name="room"/> stands: its first kept and next index, the polls held for it, who is here.</summary>
     /// <exception cref="ChatException">The service refused (a bad room name: 400).</exception>
     public async Task<RoomStatus> StatusAsync(string room, CancellationToken ct = default) =>
         (await ExecuteAsync(_statuses, HttpMethod.Get, RoomPath(room), null, null, WireJson.Default.RoomStatus, ct).ConfigureAwait(false)).Value!;
 
-    /// <summary>Every message of <paramref name="room"/> from index <paramref name="from"/> on, in order, each once:
+    /// <summary>Every entry of <paramref name="room"/> from index <paramref name="from"/> on, in order, each once:
     /// those already there in batches, then each new one as it is posted (long polling; a poll that times out
-    /// is asked again). After any failure (the node down or restarting, a cut connection, 5xx, 429) it waits
-    /// with backoff and jitter, on the next node if there are several, and resumes at the next index; it
-    /// never ends by itself. Cancelling <paramref name="ct"/> ends it at once with an
+    /// is asked again). An entry is a message, a removed message (<see cref="ChatMessage.RemovedBy"/>, text and
+    /// author erased) or a moderator's removal (<see cref="ChatMessage.Removes"/>: hide that message if it was shown).
+    /// Where the room no longer keeps <paramref name="from"/> (retention trimmed it: 410), or trims past the
+    /// follower while it catches up, it goes on from the room's first kept index. After any failure (the node
+    /// down or restarting, a cut connection, 5xx, 429) it waits with backoff and jitter, on the next node if
+    /// there are several, and resumes at the next index; it never ends by itself. Cancelling <paramref name="ct"/> ends it at once with an
     /// <see cref="OperationCanceledException"/> and hangs up the poll held on the service.</summary>
     /// <exception cref="ChatException">The service refused: a bad room name (400), <paramref name="from"/> past the
     /// room's end (404).</exception>
@@ -93,8 +100,13 @@ public sealed partial class ChatClient : IDisposable
         var next = from;
         while (true)
         {
-            var reply = await ExecuteAsync(_polls, HttpMethod.Get, path + next, null, null, WireJson.Default.Page, ct).ConfigureAwait(false);
+            var reply = await ExecuteAsync(_polls, HttpMethod.Get, path + next, null, null, WireJson.Default.Page, ct, goneRestarts: true).ConfigureAwait(false);
             if (reply.Status == HttpStatusCode.NoContent) continue; // the poll timed out with nothing new: ask again
+            if (reply.Status == HttpStatusCode.Gone)
+            {
+                next = Math.Max(next, reply.Problem!.First!.Value); // trimmed below the room's first: start there
+                continue;
+            }
             var page = reply.Value!;
             foreach (var message in page.Messages)
             {
@@ -106,9 +118,11 @@ public sealed partial class ChatClient : IDisposable
         }
     }
 
-    /// <summary>Several rooms through one long poll (<c>GET /messages</c>): every message of each room from its index in
-    /// <paramref name="from"/> on, in order within its room and each once, as they are posted. It resumes after any
-    /// failure as the follow of one room does, and never ends by itself.</summary>
+    /// <summary>Several rooms through one long poll (<c>GET /messages</c>): every entry of each room from its index in
+    /// <paramref name="from"/> on, in order within its room and each once, as they are posted (removals and removed
+    /// messages included, as in the follow of one room). A room trimmed below its cursor (410) goes on from its first
+    /// kept index, the others where they were. It resumes after any failure as the follow of one room does, and never
+    /// ends by itself.</summary>
     /// <exception cref="ChatException">The service refused: a bad room name or too many rooms (400), an index past a
     /// room's end (404), a protected room the token may not read (401, 403).</exception>
     public async IAsyncEnumerable<RoomMessage> FollowAsync(IReadOnlyDictionary<string, long> from, [EnumeratorCancellation] CancellationToken ct = default)
@@ -120,8 +134,15 @@ public sealed partial class ChatClient : IDisposable
         {
             var cursor = string.Join(',', next.Select(room => $"{Uri.EscapeDataString(room.Key)}:{room.Value}"));
             var reply = await ExecuteAsync(_roomsPolls, HttpMethod.Get, $"messages?limit={_options.BatchSize}&from={cursor}", null, null,
-                WireJson.Default.Pages, ct).ConfigureAwait(false);
+                WireJson.Default.Pages, ct, goneRestarts: true).ConfigureAwait(false);
             if (reply.Status == HttpStatusCode.NoContent) continue; // the poll timed out with nothing new: ask again
+            if (reply.Status == HttpStatusCode.Gone)
+            {
+                // That room only was trimmed below its cursor: it starts at its first; the others stay where they are.
+                if (reply.Problem!.Room is not { } trimmed || !next.TryGetValue(trimmed, out var at)) throw reply.Refusal();
+                next[trimmed] = Math.Max(at, reply.Problem.First!.Value);
+                continue;
+            }
             foreach (var page in reply.Value!.Rooms)
             {
                 foreach (var message in page.Messages)

@@ -6,7 +6,7 @@ namespace Chat.Client;
 /// (a poll held 30 s, then 204).</summary>
 public sealed class ChatClientOptions
 {
-    /// <summary>Sent as <c>Authorization: Bearer …</c> on every request when set (protected rooms).</summary>
+    /// <summary>Sent as <c>Authorization: Bearer …</c> on every request when set (protected rooms, moderation).</summary>
     public string? Token { get; init; }
 
     /// <summary>This client's id, sent as the query parameter <c>client</c> on every request, so that a follower

@@ -12,7 +12,10 @@ internal static class Wire
 
     public sealed record Pages(string Next, IReadOnlyList<Page> Rooms);
 
-    public sealed record Problem(string? Title, string? Detail);
+    /// <c>first</c> and <c>room</c>: a 410's, where the room (of several, <c>room</c>) starts now.
+    public sealed record Problem(string? Title, string? Detail, long? First = null, string? Room = null);
+
+    public sealed record Removed(string Room, long Index, long Removal);
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
@@ -20,5 +23,7 @@ internal static class Wire
 [JsonSerializable(typeof(Wire.Page))]
 [JsonSerializable(typeof(Wire.Pages))]
 [JsonSerializable(typeof(Wire.Problem))]
+[JsonSerializable(typeof(Wire.Removed))]
+[JsonSerializable(typeof(Erasure))]
 [JsonSerializable(typeof(RoomStatus))]
 internal sealed partial class WireJson : JsonSerializerContext;
