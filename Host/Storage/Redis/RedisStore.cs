@@ -19,6 +19,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
     private const string RoomsKey = "chat:rooms";
 
     /// Lua for an entry's fields (see <see cref="LogEntry"/>): `fields(entry)` answers time, author, removes, removed-by, text.
+    /// A raw literal ends without its last line break: the scripts put one after it, or `end` runs into their first word.
     private const string Fields = """
         local function fields(entry)
           if not entry then return nil end
@@ -38,7 +39,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
     /// removal also overwrites its target with a placeholder, in the same step. Indexes are the list's positions plus
     /// the room's first kept index (`first`, what retention trimmed). Answers {index, 0}, or {index, 1} for a key
     /// conflict, {next, 2} for a removal past the end, {first, 3} for one below the first kept index.
-    private static readonly LuaScript AppendScript = LuaScript.Prepare(Fields + """
+    private static readonly LuaScript AppendScript = LuaScript.Prepare(Fields + "\n" + """
         local first = tonumber(redis.call('GET', @firstKey) or '0')
         if @key ~= '' then
           local seen = redis.call('GET', @keyKey)
@@ -88,7 +89,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
 
     /// Retention: drops entries from the head while the count is over `keep` (-1: no count) or the entry is older
     /// than `since` (Unix ms, 0: no age; an entry without a time is older than any); answers the first kept index.
-    private static readonly LuaScript TrimScript = LuaScript.Prepare(Fields + """
+    private static readonly LuaScript TrimScript = LuaScript.Prepare(Fields + "\n" + """
         local first = tonumber(redis.call('GET', @firstKey) or '0')
         local len = redis.call('LLEN', @log)
         local keep, since = tonumber(@keep), tonumber(@since)
