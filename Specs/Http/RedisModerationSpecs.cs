@@ -186,6 +186,56 @@ public sealed class RedisModerationSpecs
         Assert.Equal("3", await redis.CliAsync("LLEN", $"chat:{{{room}}}:log"));
     }
 
+    public enum Meanwhile { TooSoonAfterTheLastRewrite, WhileARewriteRuns }
+
+    /// A node rewrites Redis's append-only file at most every `Redis:RewriteAofEvery`, and Redis runs one rewrite at a
+    /// time: an erasure that comes sooner, or while a rewrite runs (whose snapshot was taken before it), must still be
+    /// followed by a rewrite, or its text stays in the file until some later erasure that may never come.
+    [Theory]
+    [InlineData(Meanwhile.TooSoonAfterTheLastRewrite)]
+    [InlineData(Meanwhile.WhileARewriteRuns)]
+    public async Task An_erasure_that_comes_between_rewrites_is_rewritten_after_them(Meanwhile meanwhile)
+    {
+        await using var redis = await StartRedisAsync();
+        using var folder = new TempFolder("chat-redis-rewrite-");
+        var every = meanwhile == Meanwhile.TooSoonAfterTheLastRewrite ? "00:00:02" : "00:00:00.100";
+        await using var node = await ChildHost.StartAsync(folder.File("node.db"), Settings(redis, every));
+        using var client = node.Client();
+        var room = SharedServer.NewRoom();
+        var (first, second) = ("first-" + Guid.NewGuid().ToString("N"), "second-" + Guid.NewGuid().ToString("N"));
+        await PostAsync(client, room, first);
+        await PostAsync(client, room, second);
+        for (var i = 0; i < 8; i++) await PostAsync(client, $"{room}-{i}", "more keys, a slower rewrite");
+        var rewrites = await RewritesAsync(redis);
+        if (meanwhile == Meanwhile.WhileARewriteRuns)
+            Assert.Equal("OK", await redis.CliAsync("CONFIG", "SET", "rdb-key-save-delay", "200000")); // 0.2 s per key
+
+        await RemoveAsync(client, room, 0);
+        if (meanwhile == Meanwhile.WhileARewriteRuns)
+        {
+            var deadline = DateTime.UtcNow + Wire.Bound;
+            while ((await PersistenceAsync(redis))["aof_rewrite_in_progress"] != "1")
+            {
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("the first erasure's rewrite never ran");
+                await Task.Delay(10);
+            }
+            await Task.Delay(200); // past the node's RewriteAofEvery: only the running rewrite stands in the way
+        }
+        await RemoveAsync(client, room, 1);
+        if (meanwhile == Meanwhile.WhileARewriteRuns)
+            Assert.Equal("OK", await redis.CliAsync("CONFIG", "SET", "rdb-key-save-delay", "0"));
+
+        await UntilRewrittenAsync(redis, rewrites);
+        Assert.Empty(FilesHolding(redis.Folder, first));
+        var gone = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (FilesHolding(redis.Folder, second) is { Count: > 0 } holding)
+        {
+            if (DateTime.UtcNow > gone) Assert.Fail($"the second erasure's text is still in {string.Join(", ", holding)}: {string.Join(", ", await PersistenceAsync(redis))}");
+            await Task.Delay(100);
+        }
+        Assert.Empty(await KeysHoldingAsync(redis, second));
+    }
+
     [Fact]
     public async Task Retention_trims_the_shared_list_both_nodes_start_where_it_starts_and_numbering_goes_on()
     {
