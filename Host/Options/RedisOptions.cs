@@ -21,8 +21,9 @@ public sealed class RedisOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan CatchUpEvery { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// After a removal or a trim, a node asks Redis to rewrite its append-only file (BGREWRITEAOF), at most this often:
-    /// until the rewrite, the erased text is still in the file's history. Zero: never (Redis rewrites it as it grows).
+    /// After a removal or a trim, a node asks Redis to rewrite its append-only file (BGREWRITEAOF), at most this often
+    /// (an erasure sooner is rewritten when the interval is up, one during a rewrite after it): until the rewrite, the
+    /// erased text is still in the file's history. Zero: never (Redis rewrites it as it grows).
     [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
     public TimeSpan RewriteAofEvery { get; set; } = TimeSpan.FromMinutes(1);
 

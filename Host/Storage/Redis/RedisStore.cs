@@ -19,6 +19,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
     private const string RoomsKey = "chat:rooms";
 
     /// Lua for an entry's fields (see <see cref="LogEntry"/>): `fields(entry)` answers time, author, removes, removed-by, text.
+    /// A raw literal ends without its last line break: the scripts put one after it, or `end` runs into their first word.
     private const string Fields = """
         local function fields(entry)
           if not entry then return nil end
@@ -185,31 +186,57 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         return answer;
     }
 
-    private long _lastRewrite = long.MinValue / 2;
+    private long _lastRewrite = long.MinValue / 2; // Environment.TickCount64 when the last rewrite was started
+    private int _rewriteWanted; // 1: an erasure came after the last rewrite was started
+    private int _rewriting; // 1 while RewriteAsync runs
 
     /// The erased text is still in the append-only file's history until Redis rewrites it: ask for that, at most once
-    /// per <see cref="RedisOptions.RewriteAofEvery"/> (a rewrite copies the whole dataset).
+    /// per <see cref="RedisOptions.RewriteAofEvery"/> (a rewrite copies the whole dataset). An erasure that comes sooner
+    /// is rewritten when the interval is up, and one that comes while a rewrite runs (whose snapshot may hold its text)
+    /// once that rewrite is over: dropping either left its text in the file until some later erasure, if one came.
     private void Erased()
     {
         if (_rewriteEvery <= TimeSpan.Zero) return;
-        var now = Environment.TickCount64;
-        var last = Interlocked.Read(ref _lastRewrite);
-        if (now - last < _rewriteEvery.TotalMilliseconds || Interlocked.CompareExchange(ref _lastRewrite, now, last) != last) return;
-        _ = RewriteAsync();
+        Volatile.Write(ref _rewriteWanted, 1);
+        if (Interlocked.CompareExchange(ref _rewriting, 1, 0) == 0) _ = RewriteAsync();
     }
 
     private async Task RewriteAsync()
     {
-        try
+        while (true)
         {
-            await _db.ExecuteAsync("BGREWRITEAOF").ConfigureAwait(false);
-        }
-        catch (RedisException)
-        {
-            // One already running, or AOF off: the next erasure asks again.
-            Interlocked.Exchange(ref _lastRewrite, long.MinValue / 2);
+            while (Interlocked.Exchange(ref _rewriteWanted, 0) == 1)
+            {
+                var wait = Interlocked.Read(ref _lastRewrite) + (long)_rewriteEvery.TotalMilliseconds - Environment.TickCount64;
+                if (wait > 0) await Task.Delay(TimeSpan.FromMilliseconds(wait)).ConfigureAwait(false);
+                try
+                {
+                    await _db.ExecuteAsync("BGREWRITEAOF").ConfigureAwait(false);
+                    Interlocked.Exchange(ref _lastRewrite, Environment.TickCount64);
+                }
+                catch (RedisServerException e) when (!e.Message.Contains("in progress", StringComparison.Ordinal))
+                {
+                    // Refused for good (the command renamed, say): asking again would be refused again; the next erasure asks.
+                }
+                catch (RedisException)
+                {
+                    // One already running (its snapshot may predate the erasure), or no link: ask again after a while.
+                    Volatile.Write(ref _rewriteWanted, 1);
+                    await Task.Delay(Retry).ConfigureAwait(false);
+                }
+                catch (ObjectDisposedException)
+                {
+                    return; // the node is stopping
+                }
+            }
+            Volatile.Write(ref _rewriting, 0);
+            // An erasure that came after the last look but saw this task still running did not start one: start again.
+            if (Volatile.Read(ref _rewriteWanted) == 0 || Interlocked.CompareExchange(ref _rewriting, 1, 0) != 0) return;
         }
     }
+
+    /// How long to wait before asking again when a rewrite runs already (or the link is down).
+    private TimeSpan Retry => _rewriteEvery < TimeSpan.FromSeconds(1) ? _rewriteEvery : TimeSpan.FromSeconds(1);
 
     public async Task<Seq<Message>> ReadAsync(RoomName room, MessageIndex from, int limit) => limit <= 0 ? Seq<Message>() :
         toSeq(((RedisResult[])(await _db.ScriptEvaluateAsync(ReadScript, new { log = Log(room), firstKey = FirstKey(room), from = from.Value, limit }).ConfigureAwait(false))!)
