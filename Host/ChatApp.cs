@@ -50,7 +50,8 @@ public static class ChatApp
         var redis = builder.Configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
         if (redis.Enabled)
         {
-            builder.Services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<IOptions<RedisOptions>>().Value));
+            builder.Services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<IOptions<RedisOptions>>().Value,
+                room => sp.GetRequiredService<IOptions<ChatOptions>>().Value.Retention.Any(r => Auth.RoomPattern.Matches(r.Rooms!, room))));
             builder.Services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<RedisStore>());
             builder.Services.AddSingleton<ISharedLog>(sp => sp.GetRequiredService<RedisStore>());
             builder.Services.AddSingleton<IHereBoard>(sp => new SharedHere(sp.GetRequiredService<RedisStore>().Connection,

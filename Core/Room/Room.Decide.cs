@@ -24,6 +24,8 @@ public static partial class Room
         Command.Failed c => Retract(state, c.From),
         Command.Logged c => Follow(state, c),
         Command.Trim c => c.First > state.First ? Trim(state, c.First) : Empty,
+        // A shared log that refused a removal as trimmed says where it starts: the room starts there before it answers.
+        Command.Appended { Reply: Reply.Gone g } c when g.First > state.First => Trim(state, g.First).Add(new Effect.Answer(c.Poster, c.Reply)),
         Command.Appended c => Seq1<Effect>(new Effect.Answer(c.Poster, c.Reply)),
         _ => throw new UnreachableException(),
     };

@@ -32,9 +32,11 @@ public sealed class RedisModerationSpecs
     private static async Task<JsonElement> JsonOf(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 
-    private static async Task<long> PostAsync(HttpClient client, string room, string text)
+    private static async Task<long> PostAsync(HttpClient client, string room, string text, string? key = null)
     {
-        using var posted = await client.PostAsync($"/rooms/{room}/post", Form(text)).WaitAsync(Wire.Bound);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/rooms/{room}/post") { Content = Form(text) };
+        if (key is not null) request.Headers.Add("Idempotency-Key", key);
+        using var posted = await client.SendAsync(request).WaitAsync(Wire.Bound);
         Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
         return (await JsonOf(posted)).GetProperty("index").GetInt64();
     }
@@ -248,7 +250,7 @@ public sealed class RedisModerationSpecs
         using var onA = a.Client();
         using var onB = b.Client();
         string Text(int i) => $"{room}-m{i:D2}";
-        for (var i = 0; i < 20; i++) Assert.Equal(i, await PostAsync(i % 2 == 0 ? onA : onB, room, Text(i)));
+        for (var i = 0; i < 20; i++) Assert.Equal(i, await PostAsync(i % 2 == 0 ? onA : onB, room, Text(i), key: $"k{i}"));
 
         foreach (var node in new[] { onA, onB })
         {
@@ -271,6 +273,9 @@ public sealed class RedisModerationSpecs
         }
         Assert.Equal("5", await redis.CliAsync("LLEN", $"chat:{{{room}}}:log"));
         Assert.Equal("15", await redis.CliAsync("GET", $"chat:{{{room}}}:first"));
+        // The idempotency keys go with their entries, not a day later (Redis:KeyWindow): memory stays bounded.
+        var keys = (await redis.CliAsync("--scan", "--pattern", $"chat:{{{room}}}:key:*")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(Enumerable.Range(15, 5).Select(i => $"chat:{{{room}}}:key:k{i}").Order(), keys.Order());
         Assert.Empty(await KeysHoldingAsync(redis, Text(14)));
         var trimmed = DateTime.UtcNow + Wire.Bound; // each trim asks for a rewrite, as an erasure does
         while (FilesHolding(redis.Folder, Text(14)) is { Count: > 0 } holding)

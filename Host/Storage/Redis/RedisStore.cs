@@ -66,7 +66,10 @@ public sealed class RedisStore : IMessageStore, ISharedLog
           local time = fields(old)
           redis.call('LSET', @log, target - first, '\254' .. time .. '\n\n\n' .. at .. '\n')
         end
-        if @key ~= '' then redis.call('SET', @keyKey, at, 'EX', @ttl) end
+        if @key ~= '' then
+          redis.call('SET', @keyKey, at, 'EX', @ttl)
+          if @tracked ~= '' then redis.call('ZADD', @keysKey, at, @key) end
+        end
         redis.call('ZADD', @rooms, 0, @room)
         redis.call('PUBLISH', @channel, @room .. '\n' .. at .. '\n' .. @entry)
         return {at, 0}
@@ -88,7 +91,8 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         """);
 
     /// Retention: drops entries from the head while the count is over `keep` (-1: no count) or the entry is older
-    /// than `since` (Unix ms, 0: no age; an entry without a time is older than any); answers the first kept index.
+    /// than `since` (Unix ms, 0: no age; an entry without a time is older than any), and the idempotency keys of the
+    /// entries dropped (a retained room's keys are listed by index in `keys`); answers the first kept index.
     private static readonly LuaScript TrimScript = LuaScript.Prepare(Fields + "\n" + """
         local first = tonumber(redis.call('GET', @firstKey) or '0')
         local len = redis.call('LLEN', @log)
@@ -105,16 +109,24 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         if drop == 0 then return first end
         redis.call('LTRIM', @log, drop, -1)
         redis.call('SET', @firstKey, first + drop)
+        for _, key in ipairs(redis.call('ZRANGEBYSCORE', @keysKey, '-inf', '(' .. (first + drop))) do
+          redis.call('DEL', @keyPrefix .. key)
+        end
+        redis.call('ZREMRANGEBYSCORE', @keysKey, '-inf', '(' .. (first + drop))
         return first + drop
         """);
 
     private readonly ConnectionMultiplexer _redis;
     private readonly IDatabase _db;
     private readonly TimeSpan _keyWindow;
+    private readonly Func<RoomName, bool> _retained;
     private readonly TimeSpan _rewriteEvery;
 
-    public RedisStore(RedisOptions options)
+    /// <paramref name="retained"/>: whether a retention rule names a room; its idempotency keys are then listed by index
+    /// so that a trim drops them with their entries (else they would outlive them by `Redis:KeyWindow`).
+    public RedisStore(RedisOptions options, Func<RoomName, bool>? retained = null)
     {
+        _retained = retained ?? (_ => false);
         try
         {
             var config = ConfigurationOptions.Parse(options.Configuration!);
@@ -146,6 +158,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
     private static RedisKey Log(RoomName room) => $"chat:{{{room}}}:log";
     private static RedisKey KeyKey(RoomName room, IdempotencyKey key) => $"chat:{{{room}}}:key:{key}";
     private static RedisKey FirstKey(RoomName room) => $"chat:{{{room}}}:first";
+    private static RedisKey KeysKey(RoomName room) => $"chat:{{{room}}}:keys";
 
     /// `room LF index LF entry`: the room and index are ASCII, the entry is bytes (see <see cref="LogEntry"/>).
     private void Announce(RedisValue announcement)
@@ -164,6 +177,8 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         {
             log = Log(room),
             keyKey = key.Match(k => KeyKey(room, k), () => (RedisKey)$"chat:{{{room}}}:nokey"),
+            keysKey = KeysKey(room),
+            tracked = _retained(room) ? "1" : "",
             rooms = (RedisKey)RoomsKey,
             firstKey = FirstKey(room),
             key = key.Match(k => k.Value, () => ""),
@@ -257,6 +272,8 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         {
             log = Log(room),
             firstKey = FirstKey(room),
+            keysKey = KeysKey(room),
+            keyPrefix = $"chat:{{{room}}}:key:",
             keep = keep.Last ?? -1,
             since = keep.For is { } age ? (now - age).ToUnixTimeMilliseconds() : 0,
         }).ConfigureAwait(false)));
