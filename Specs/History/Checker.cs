@@ -27,6 +27,8 @@ public static class Checker
             .. FollowersInOrder(history),
             .. RealTimeOrder(posts),
             .. NextNeverGoesBack(history),
+            .. RemovalIsAnEntry(removals, log),
+            .. RefusedRemovalNever(removals, log),
         ];
     }
 
@@ -203,6 +205,52 @@ public static class Checker
             }
         }
     }
+
+    /// A removal is an entry of the log: an acknowledged removal of N reads at its index M (above N; every attempt
+    /// acknowledged says the same M, since removing again answers the first removal) as the removal of N, and N
+    /// reads as its message or as its placeholder by M. The log agrees with itself too: a placeholder's removal reads
+    /// as the removal of it, and no message is removed by two entries.
+    public static IEnumerable<Violation> RemovalIsAnEntry(IReadOnlyList<LogicalRemoval> removals, RoomLog log)
+    {
+        foreach (var removal in removals.Where(r => r.Acknowledged.Count > 0))
+        {
+            var (room, n) = (removal.Room, removal.Target);
+            var ops = removal.Attempts.Select(a => a.Id).ToList();
+            var acked = removal.Acknowledged.Select(a => a.Index!.Value).Distinct().ToList();
+            if (acked.Count > 1) { yield return new("removal is an entry", $"room {room} the removal of {n} acknowledged at {string.Join(" and ", acked)}", ops); continue; }
+            var m = acked[0];
+            if (m <= n) yield return new("removal is an entry", $"room {room} the removal of {n} acknowledged at {m}, not after it", ops);
+            if (log.At(room, m) is [] && m >= log.FirstOf(room))
+                yield return new("removal is an entry", $"room {room} the removal of {n} acknowledged at {m} is in no read (the log is shorter)", ops);
+            foreach (var s in log.At(room, m).Where(s => s.Entry.Removes != n).DistinctBy(s => s.Entry).Take(1))
+                yield return new("removal is an entry", $"room {room} the removal of {n} acknowledged at {m} reads there as {Show(s.Entry)}", [.. ops, s.Op]);
+            foreach (var s in log.At(room, n).Where(s => s.Entry.Removes is not null || s.Entry.RemovedBy is { } by && by != m).DistinctBy(s => s.Entry).Take(1))
+                yield return new("removal is an entry", $"room {room} the removal of {n} acknowledged at {m}, yet {n} reads as {Show(s.Entry)}", [.. ops, s.Op]);
+        }
+        foreach (var (room, entries) in log.Rooms)
+            foreach (var (index, seen) in entries)
+            {
+                foreach (var s in seen.Where(s => s.Entry.RemovedBy is { } m && log.At(room, m).Any(t => t.Entry.Removes != index)).DistinctBy(s => s.Entry.RemovedBy))
+                    yield return new("removal is an entry", $"room {room} index {index} reads as {Show(s.Entry)}, but {s.Entry.RemovedBy} reads as {Show(log.At(room, s.Entry.RemovedBy!.Value).First(t => t.Entry.Removes != index).Entry)}",
+                        [s.Op, log.At(room, s.Entry.RemovedBy!.Value).First(t => t.Entry.Removes != index).Op]);
+                foreach (var s in seen.Where(s => s.Entry.Removes is { } n && (n >= index || log.RemovalsOf(room, n).Count > 1)).DistinctBy(s => s.Entry.Removes))
+                    yield return new("removal is an entry", $"room {room} index {index} reads as {Show(s.Entry)}, " +
+                        (s.Entry.Removes >= index ? "which is not before it" : $"which is removed at {string.Join(" and ", log.RemovalsOf(room, s.Entry.Removes!.Value))}"),
+                        [s.Op, .. log.RemovalsOf(room, s.Entry.Removes!.Value).Where(i => i != index).SelectMany(i => log.At(room, i)).Select(t => t.Op).Take(2)]);
+            }
+    }
+
+    /// A removal refused in every attempt (past the end, below first, not allowed, not stored) is never in the log:
+    /// no removal of its message and no placeholder at it.
+    public static IEnumerable<Violation> RefusedRemovalNever(IReadOnlyList<LogicalRemoval> removals, RoomLog log) =>
+        from removal in removals
+        where removal.Attempts.All(a => a.Outcome == Outcome.Failed)
+        let stored = log.RemovalsOf(removal.Room, removal.Target).SelectMany(i => log.At(removal.Room, i))
+            .Concat(log.At(removal.Room, removal.Target).Where(s => s.Entry.RemovedBy is not null)).ToList()
+        where stored.Count > 0
+        select new Violation("refused removal never stored",
+            $"room {removal.Room} the removal of {removal.Target} was refused ({string.Join(", ", removal.Attempts.Select(a => a.Status?.ToString() ?? a.Detail))}) but reads as {Show(stored[0].Entry)} at {stored[0].Entry.Index}",
+            [.. removal.Attempts.Select(a => a.Id), .. stored.Select(s => s.Op).Take(3)]);
 
     private static string Show(Entry e) =>
         (e.Removes is { } n ? $"the removal of {n}" : e.RemovedBy is { } m ? $"the placeholder removed by {m}{(e.Text.Length > 0 ? $" with '{e.Text}'" : "")}" : $"'{e.Text}'")

@@ -226,7 +226,15 @@ public sealed class CheckerSpecs
     /// Each hand-made violation: the history, and an operation the report must name.
     private static readonly Dictionary<string, Func<(List<Op> History, long Involved)>> HandMade = new()
     {
+        // removal is an entry
+        ["M reads as a message"] = () => (With(Removed(), Post(10, 25, "c", 2) with { Outcome = Outcome.Unknown, Index = null, Status = null },
+            Batch(6, "b0", 1, 50, 2, Message(2, "c")), Batch(8, "audit-n0", 0, 70, 0, Placeholder(0, 2), Message(1, "b"), Message(2, "c")),
+            Batch(9, "audit-n1", 1, 70, 0, Placeholder(0, 2), Message(1, "b"), Message(2, "c"))), 4),
+        ["N reads as another removal's placeholder"] = () => (With(Removed(), Batch(8, "audit-n0", 0, 70, 0, Placeholder(0, 1), Message(1, "b"), Removal(2, 0))), 8),
+        ["one removal acknowledged at two entries"] = () => (With(Removed(), Remove(10, 1, 80, 0, 3)), 10),
+        ["a message removed by two entries"] = () => (With(Removed(), Remove(10, 1, 80, 0, 2), Batch(11, "audit-n1", 1, 90, 3, Removal(3, 0))), 11),
         // removals refused, or that nobody asked for
+        ["a refused removal is stored"] = () => (With(Removed(), Remove(4, 0, 30, 0, null, 503) with { Detail = "Not stored" }), 4),
         ["a removal nobody asked for"] = () => (Removed().Where(op => op.Id != 4).ToList(), 6),
         // the gap below first is covered only where some answer told first
         ["a hole below first nobody was told"] = () => (Trimmed().Select(op => op with { First = null }).ToList(), 7),
@@ -234,6 +242,11 @@ public sealed class CheckerSpecs
 
     public static TheoryData<string, string> HandMadeRules() => new()
     {
+        { "M reads as a message", "removal is an entry" },
+        { "N reads as another removal's placeholder", "removal is an entry" },
+        { "one removal acknowledged at two entries", "removal is an entry" },
+        { "a message removed by two entries", "removal is an entry" },
+        { "a refused removal is stored", "refused removal never stored" },
         { "a removal nobody asked for", "nothing unposted" },
         { "a hole below first nobody was told", "follower in order" },
         { "a hole below first nobody was told", "every index read" },
