@@ -29,6 +29,7 @@ public static class Checker
             .. NextNeverGoesBack(history),
             .. RemovalIsAnEntry(removals, log),
             .. RefusedRemovalNever(removals, log),
+            .. RemovedNeverServed(history, log),
         ];
     }
 
@@ -251,6 +252,54 @@ public static class Checker
         select new Violation("refused removal never stored",
             $"room {removal.Room} the removal of {removal.Target} was refused ({string.Join(", ", removal.Attempts.Select(a => a.Status?.ToString() ?? a.Detail))}) but reads as {Show(stored[0].Entry)} at {stored[0].Entry.Index}",
             [.. removal.Attempts.Select(a => a.Id), .. stored.Select(s => s.Op).Take(3)]);
+
+    /// Once a node is seen to know a removal, it never serves the removed message again: no read invoked on that
+    /// node after one of its operations there ended having observed the removal's index M or later (the removal's
+    /// own acknowledgement, a read of M or beyond, a later post acknowledged) returns N but as its placeholder.
+    /// Nodes over Redis learn a removal from the log's announcement, in order: this is what each node promises.
+    /// Also, a placeholder carries neither text nor author, and a batch (one snapshot) holding M holds N as the
+    /// placeholder. A stream is no snapshot: it may deliver N live, then M.
+    public static IEnumerable<Violation> RemovedNeverServed(IReadOnlyList<Op> history, RoomLog log)
+    {
+        var byId = history.ToDictionary(op => op.Id);
+        var known = history.Where(op => op.Kind == OpKind.Remove && op.Outcome == Outcome.Ok && op.Index is not null)
+            .Select(op => (op.Room, N: op.Removes!.Value, M: op.Index!.Value))
+            .Concat(log.Rooms.SelectMany(r => r.Value.SelectMany(i => i.Value.Where(s => s.Entry.Removes is not null).Select(s => (Room: r.Key, N: s.Entry.Removes!.Value, M: i.Key)))))
+            .Distinct();
+        // Each room's nodes: their operations by when they ended, with the index each observed.
+        var nodes = history.Select(op => (Op: op, Seen: Observed(op))).Where(o => o.Seen is not null).GroupBy(o => o.Op.Room)
+            .ToDictionary(g => g.Key, g => g.GroupBy(o => o.Op.Node).Select(n => n.OrderBy(o => o.Op.End).Select(o => (o.Op, Seen: o.Seen!.Value)).ToList()).ToList());
+        var flagged = new HashSet<(long Read, long N)>();
+        foreach (var (room, n, m) in known)
+            foreach (var node in nodes.GetValueOrDefault(room) ?? [])
+            {
+                if (node.FirstOrDefault(o => o.Seen >= m) is not { Op: { } knew } first) continue;
+                foreach (var (entry, id) in log.At(room, n).Where(s => s.Entry.IsMessage))
+                    if (byId[id] is var read && read.Node == knew.Node && read.Start > knew.End && flagged.Add((id, n)))
+                        yield return new("removed never served", $"room {room}: node {knew.Node} served {n} as '{entry.Text}' after it was seen at {first.Seen}, past its removal at {m}", [knew.Id, id]);
+            }
+        foreach (var (room, entries) in log.Rooms)
+            foreach (var (index, seen) in entries)
+                foreach (var s in seen.Where(s => s.Entry.RemovedBy is not null && (s.Entry.Text.Length > 0 || s.Entry.Author is not null)).DistinctBy(s => s.Op))
+                    yield return new("removed never served", $"room {room} index {index} reads as {Show(s.Entry)}: a placeholder keeps neither text nor author", [s.Op]);
+        foreach (var batch in history.Where(op => op.Kind == OpKind.Batch && op.Entries is { Count: > 1 }))
+            foreach (var removal in batch.Entries!.Where(e => e.Removes is not null))
+                if (batch.Entries!.FirstOrDefault(e => e.Index == removal.Removes && e.IsMessage) is { } served)
+                    yield return new("removed never served", $"room {batch.Room}: one batch holds the removal of {served.Index} at {removal.Index} and {served.Index} as '{served.Text}'", [batch.Id]);
+    }
+
+    /// The highest index an operation saw in its room's log: an acknowledged post's or removal's own, the end a
+    /// status or batch told, the last entry a read returned (a dropped stream still saw it). None if nothing.
+    private static long? Observed(Op op)
+    {
+        var told = op.Outcome != Outcome.Ok ? null : op.Kind switch
+        {
+            OpKind.Post or OpKind.Remove => op.Index,
+            OpKind.Status or OpKind.Batch => op.Next - 1,
+            _ => null,
+        };
+        return op.IsRead && op.Entries is [_, ..] entries ? Math.Max(told ?? -1, entries.Max(e => e.Index)) : told;
+    }
 
     private static string Show(Entry e) =>
         (e.Removes is { } n ? $"the removal of {n}" : e.RemovedBy is { } m ? $"the placeholder removed by {m}{(e.Text.Length > 0 ? $" with '{e.Text}'" : "")}" : $"'{e.Text}'")

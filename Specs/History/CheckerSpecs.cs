@@ -226,6 +226,11 @@ public sealed class CheckerSpecs
     /// Each hand-made violation: the history, and an operation the report must name.
     private static readonly Dictionary<string, Func<(List<Op> History, long Involved)>> HandMade = new()
     {
+        // removed never served
+        ["the acknowledging node serves N after the ack"] = () => (With(Removed(), Get(7, "s0", 0, 60, 0, Message(0, "a"))), 7),
+        ["a node seen past M serves N"] = () => (With(Removed(), Get(10, "s1", 1, 60, 0, Message(0, "a"))), 10),
+        ["one batch holds M and N"] = () => (With(Removed(), Batch(5, "b1", 1, 40, 0, Message(0, "a"), Message(1, "b"), Removal(2, 0))), 5),
+        ["a placeholder keeps the text"] = () => (With(Removed(), Get(7, "s0", 0, 60, 0, Placeholder(0, 2, "a"))), 7),
         // removal is an entry
         ["M reads as a message"] = () => (With(Removed(), Post(10, 25, "c", 2) with { Outcome = Outcome.Unknown, Index = null, Status = null },
             Batch(6, "b0", 1, 50, 2, Message(2, "c")), Batch(8, "audit-n0", 0, 70, 0, Placeholder(0, 2), Message(1, "b"), Message(2, "c")),
@@ -242,6 +247,10 @@ public sealed class CheckerSpecs
 
     public static TheoryData<string, string> HandMadeRules() => new()
     {
+        { "the acknowledging node serves N after the ack", "removed never served" },
+        { "a node seen past M serves N", "removed never served" },
+        { "one batch holds M and N", "removed never served" },
+        { "a placeholder keeps the text", "removed never served" },
         { "M reads as a message", "removal is an entry" },
         { "N reads as another removal's placeholder", "removal is an entry" },
         { "one removal acknowledged at two entries", "removal is an entry" },
