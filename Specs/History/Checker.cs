@@ -30,6 +30,7 @@ public static class Checker
             .. RemovalIsAnEntry(removals, log),
             .. RefusedRemovalNever(removals, log),
             .. RemovedNeverServed(history, log),
+            .. TrimmedNeverComesBack(history),
         ];
     }
 
@@ -299,6 +300,26 @@ public static class Checker
             _ => null,
         };
         return op.IsRead && op.Entries is [_, ..] entries ? Math.Max(told ?? -1, entries.Max(e => e.Index)) : told;
+    }
+
+    /// Trimmed indexes stay gone: once an operation on a node ended having been told a room's first kept index F
+    /// (a status, a 410, the seed route's Chat-First), no read invoked on that node after it returns an entry below F.
+    public static IEnumerable<Violation> TrimmedNeverComesBack(IReadOnlyList<Op> history)
+    {
+        foreach (var node in history.GroupBy(op => (op.Room, op.Node)))
+        {
+            var told = node.Where(op => op.First is not null).OrderBy(op => op.End).ToList();
+            if (told.Count == 0) continue;
+            var k = 0;
+            Op? highest = null;
+            foreach (var read in node.Where(op => op.IsRead).OrderBy(op => op.Start))
+            {
+                for (; k < told.Count && told[k].End < read.Start; k++)
+                    if (highest is null || told[k].First > highest.First) highest = told[k];
+                if (highest is not null && read.Entries?.FirstOrDefault(e => e.Index < highest.First) is { } below)
+                    yield return new("trimmed never comes back", $"room {node.Key.Room}: node {node.Key.Node} served index {below.Index} after it told first {highest.First}", [highest.Id, read.Id]);
+            }
+        }
     }
 
     private static string Show(Entry e) =>

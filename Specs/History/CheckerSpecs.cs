@@ -241,6 +241,9 @@ public sealed class CheckerSpecs
         // removals refused, or that nobody asked for
         ["a refused removal is stored"] = () => (With(Removed(), Remove(4, 0, 30, 0, null, 503) with { Detail = "Not stored" }), 4),
         ["a removal nobody asked for"] = () => (Removed().Where(op => op.Id != 4).ToList(), 6),
+        // trimmed never comes back
+        ["a node told first serves below it"] = () => (With(Trimmed(), Get(10, "s0", 0, 40, 1, Message(1, "b"))), 10),
+        ["a node told first by the seed route serves below it"] = () => (With(Trimmed(), Get(10, "s0", 1, 30, 0, null, first: 2), Get(11, "s0", 1, 40, 1, Message(1, "b"))), 11),
         // the gap below first is covered only where some answer told first
         ["a hole below first nobody was told"] = () => (Trimmed().Select(op => op with { First = null }).ToList(), 7),
     };
@@ -257,6 +260,8 @@ public sealed class CheckerSpecs
         { "a message removed by two entries", "removal is an entry" },
         { "a refused removal is stored", "refused removal never stored" },
         { "a removal nobody asked for", "nothing unposted" },
+        { "a node told first serves below it", "trimmed never comes back" },
+        { "a node told first by the seed route serves below it", "trimmed never comes back" },
         { "a hole below first nobody was told", "follower in order" },
         { "a hole below first nobody was told", "every index read" },
     };
