@@ -28,12 +28,24 @@ public sealed class CheckerSpecs
     public void The_correct_history_has_every_kind_of_operation_and_outcome()
     {
         var history = ModelHistory.Generate(1, Operations);
-        Assert.All(Enum.GetValues<OpKind>().Where(k => k is not (OpKind.Fault or OpKind.Remove)), kind => Assert.Contains(history, op => op.Kind == kind));
+        Assert.All(Enum.GetValues<OpKind>().Where(k => k != OpKind.Fault), kind => Assert.Contains(history, op => op.Kind == kind));
         Assert.All(Enum.GetValues<Outcome>(), outcome => Assert.Contains(history, op => op.Kind == OpKind.Post && op.Outcome == outcome));
         Assert.Contains(LogicalPost.Of(history), p => p.Attempts.Count > 1 && p.Acknowledged.Count > 0); // a retried key
+        Assert.All(Enum.GetValues<Outcome>(), outcome => Assert.Contains(history, op => op.Kind == OpKind.Remove && op.Outcome == outcome));
+        Assert.All(new[] { 404, 410, 503 }, status => Assert.Contains(history, op => op.Kind == OpKind.Remove && op.Status == status));
+        Assert.Contains(LogicalRemoval.Of(history), r => r.Acknowledged.Count > 1); // removed again: the same entry
+        var entries = history.Where(op => op.IsRead).SelectMany(op => op.Entries ?? []).ToList();
+        Assert.Contains(entries, e => e.Removes is not null);
+        Assert.Contains(entries, e => e.RemovedBy is not null && e.Meta);
+        Assert.Contains(entries, e => e.RemovedBy is not null && !e.Meta);
+        // A post removed before anyone read it, and one trimmed before anyone read it.
+        var log = RoomLog.Of(history);
+        Assert.Contains(LogicalPost.Of(history), p => p.Acknowledged.Count > 0 && log.IndexesOf(p.Room, p.Text).Count == 0 && log.At(p.Room, p.Index).Count > 0);
+        Assert.Contains(LogicalPost.Of(history), p => p.Acknowledged.Count > 0 && log.At(p.Room, p.Index).Count == 0);
+        Assert.All(new[] { OpKind.Get, OpKind.Batch, OpKind.Events, OpKind.Status }, kind => Assert.Contains(history, op => op.Kind == kind && op.First > 0));
     }
 
-    public enum Plant { LostAcknowledgement, Duplicate, TwoMessagesAtOneIndex, TwoTextsAtOneIndex, Reordering, Gap, RefusedButStored, UnknownTwice, NextBack }
+    public enum Plant { LostAcknowledgement, Duplicate, TwoMessagesAtOneIndex, TwoTextsAtOneIndex, Reordering, Gap, RefusedButStored, UnknownTwice, NextBack, RemovedServed, TrimmedBack }
 
     [Theory]
     [InlineData(Plant.LostAcknowledgement, "acknowledged post in the log")]
@@ -45,6 +57,8 @@ public sealed class CheckerSpecs
     [InlineData(Plant.RefusedButStored, "refused post never stored")]
     [InlineData(Plant.UnknownTwice, "unknown post at most once")]
     [InlineData(Plant.NextBack, "next never goes back")]
+    [InlineData(Plant.RemovedServed, "removed never served")]
+    [InlineData(Plant.TrimmedBack, "trimmed never comes back")]
     public void A_planted_violation_is_caught_and_names_its_operations(Plant plant, string rule)
     {
         foreach (var seed in new[] { 1, 2, 3 })
@@ -63,7 +77,8 @@ public sealed class CheckerSpecs
     private static (List<Op> History, long Involved) PlantIn(Plant plant, List<Op> history)
     {
         var posts = LogicalPost.Of(history);
-        var acked = posts.Where(p => p.Acknowledged.Count > 0 && p.Room == "r0").ToList();
+        // Posts some read saw (not removed or trimmed before anyone read them).
+        var acked = posts.Where(p => p.Acknowledged.Count > 0 && p.Room == "r0" && history.Any(op => op.IsRead && (op.Entries ?? []).Any(e => e.Text == p.Text && e.Meta))).ToList();
         switch (plant)
         {
             case Plant.LostAcknowledgement:
@@ -91,7 +106,7 @@ public sealed class CheckerSpecs
             case Plant.TwoMessagesAtOneIndex or Plant.TwoTextsAtOneIndex:
                 {
                     // One batch reader sees another time (or another text) at an index every other read agrees on.
-                    var read = history.First(op => op.Kind == OpKind.Batch && op.Client == "b0" && op.Entries!.Count > 0 && op.Room == "r0");
+                    var read = history.First(op => op.Kind == OpKind.Batch && op.Client == "b0" && op.Entries is [{ IsMessage: true }, ..] && op.Room == "r0");
                     var at = read.Entries![0];
                     var other = plant == Plant.TwoMessagesAtOneIndex ? at with { Time = "2030-01-01T00:00:00.000Z" } : at with { Text = at.Text + " (edited)" };
                     return (Rewrite(history, op => op.Id != read.Id ? op : op with { Entries = [other, .. op.Entries!.Skip(1)] }), read.Id);
@@ -124,10 +139,10 @@ public sealed class CheckerSpecs
             case Plant.UnknownTwice:
                 {
                     // A post whose answer was lost, stored twice.
-                    var unknown = posts.First(p => p.Acknowledged.Count == 0 && p.Room == "r0" && history.Any(op => op.IsRead && op.Entries!.Any(e => e.Text == p.Text)));
+                    var unknown = posts.First(p => p.Acknowledged.Count == 0 && p.Room == "r0" && history.Any(op => op.IsRead && (op.Entries ?? []).Any(e => e.Text == p.Text)));
                     var last = history.Where(op => op.Client.StartsWith("audit", StringComparison.Ordinal) && op.Kind == OpKind.Batch && op.Room == unknown.Room)
                         .GroupBy(op => op.Client).Select(g => g.Last().Id).ToHashSet();
-                    var entry = history.Where(op => op.IsRead).SelectMany(op => op.Entries!).First(e => e.Text == unknown.Text && e.Meta);
+                    var entry = history.Where(op => op.IsRead).SelectMany(op => op.Entries ?? []).First(e => e.Text == unknown.Text && e.Meta);
                     return (Rewrite(history, op => !last.Contains(op.Id) ? op : op with { Entries = [.. op.Entries!, entry with { Index = op.Next!.Value }], Next = op.Next + 1 }),
                         unknown.Attempts[0].Id);
                 }
@@ -137,12 +152,28 @@ public sealed class CheckerSpecs
                     var status = history.First(op => op.Kind == OpKind.Status && op.Client.StartsWith('p') && op.Next > 1);
                     return (Rewrite(history, op => op.Id != status.Id ? op : op with { Next = 0 }), status.Id);
                 }
+            case Plant.RemovedServed:
+                {
+                    // The audit from node 0, which told it the room's end past the removal, reads the removed message.
+                    var (n, original) = history.Where(op => op.IsRead && op.Room == "r0").SelectMany(op => op.Entries ?? [])
+                        .Where(e => e.IsMessage && e.Meta && history.Any(r => r is { Kind: OpKind.Remove, Room: "r0", Outcome: Outcome.Ok } && r.Removes == e.Index))
+                        .Select(e => (e.Index, e)).First();
+                    var audit = history.First(op => op is { Client: "audit-n0", Kind: OpKind.Batch, Room: "r0" } && op.Entries!.Any(e => e.Index == n));
+                    return (Rewrite(history, op => op.Id != audit.Id ? op : op with { Entries = [.. op.Entries!.Select(e => e.Index == n ? original : e)] }), audit.Id);
+                }
+            case Plant.TrimmedBack:
+                {
+                    // The audit from node 0, told first by its status, reads a message below it.
+                    var audit = history.First(op => op is { Client: "audit-n0", Kind: OpKind.Batch, Room: "r1" });
+                    var below = history.Where(op => op.IsRead && op.Room == "r1").SelectMany(op => op.Entries ?? []).First(e => e.Index == audit.From - 1);
+                    return (Rewrite(history, op => op.Id != audit.Id ? op : op with { From = below.Index, Entries = [below, .. op.Entries!] }), audit.Id);
+                }
             default: throw new ArgumentOutOfRangeException(nameof(plant));
         }
     }
 
     private static Entry Entry(List<Op> history, LogicalPost post) =>
-        history.Where(op => op.IsRead).SelectMany(op => op.Entries!).First(e => e.Text == post.Text && e.Meta);
+        history.Where(op => op.IsRead).SelectMany(op => op.Entries ?? []).First(e => e.Text == post.Text && e.Meta);
 
     private static List<Op> Rewrite(List<Op> history, Func<Op, Op> change) => [.. history.Select(change)];
 
