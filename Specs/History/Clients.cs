@@ -7,9 +7,10 @@ namespace Chat.Specs.History;
 
 /// The run's clients, each a loop over its plan that does one request at a time and records it: posters (with
 /// and without Idempotency-Key, retried), seed followers (`/get/N`), batch followers (`/messages?from=N`), stream
-/// followers (`/events`, resumed with Last-Event-ID) and status readers (`GET /rooms/{room}`). Readers see
-/// removals and placeholders, and restart at `first` when told it (a 410, the seed route's Chat-First). Every
-/// request has a timeout of its own; the run's stop only keeps a client from starting its next operation.
+/// followers (`/events`, resumed with Last-Event-ID), status readers (`GET /rooms/{room}`) and moderators
+/// (`DELETE .../messages/N` with a token). Readers see removals and placeholders, and restart at `first` when told
+/// it (a 410, the seed route's Chat-First). Every request has a timeout of its own; the run's stop only keeps a
+/// client from starting its next operation.
 public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, CancellationToken stop)
 {
     public static readonly TimeSpan PostTimeout = TimeSpan.FromSeconds(4), PollTimeout = TimeSpan.FromSeconds(5), Silence = TimeSpan.FromSeconds(4);
@@ -18,13 +19,13 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
     /// rooms): definite refusals. Any other 5xx leaves the outcome unknown.
     public static readonly string[] RefusedTitles = ["Not stored", "Unavailable", "Too many rooms"];
 
-    public sealed record Cast(string[] Posters, string[] Seeds, string[] Batches, string[] Streams, string[] Statuses)
+    public sealed record Cast(string[] Posters, string[] Seeds, string[] Batches, string[] Streams, string[] Statuses, string[] Moderators)
     {
         public IEnumerable<string> Followers => Seeds.Concat(Batches).Concat(Streams).Concat(Statuses);
 
         public static Cast For(Topology topology) => topology == Topology.Solo
-            ? new(Names("p", 4), Names("s", 2), Names("b", 2), Names("e", 2), Names("st", 2))
-            : new(Names("p", 6), Names("s", 3), Names("b", 2), Names("e", 2), Names("st", 2));
+            ? new(Names("p", 4), Names("s", 2), Names("b", 2), Names("e", 2), Names("st", 2), Names("m", 1))
+            : new(Names("p", 6), Names("s", 3), Names("b", 2), Names("e", 2), Names("st", 2), Names("m", 2));
 
         private static string[] Names(string prefix, int count) => [.. Enumerable.Range(0, count).Select(i => $"{prefix}{i}")];
     }
@@ -36,6 +37,7 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
         .. cast.Batches.Select(f => Task.Run(() => FollowAsync(f, BatchAsync))),
         .. cast.Streams.Select(f => Task.Run(() => FollowAsync(f, EventsAsync))),
         .. cast.Statuses.Select(f => Task.Run(() => StatusesAsync(f))),
+        .. cast.Moderators.Select(m => Task.Run(() => ModerateAllAsync(m))),
     ]);
 
     private static HttpClient Http() => new(new SocketsHttpHandler
@@ -131,7 +133,7 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
             recorder.Add(op);
             if (op.Entries is [.., var last]) next = last.Index + 1;
             else if (op.First is { } first && first > next) next = first; // trimmed below first: go on from there
-            await Task.Delay(op.Outcome == Outcome.Ok ? step.Pause : step.Pause + TimeSpan.FromMilliseconds(100), CancellationToken.None);
+            await Task.Delay(step.Lag + (op.Outcome == Outcome.Ok ? step.Pause : step.Pause + TimeSpan.FromMilliseconds(100)), CancellationToken.None);
         }
     }
 
@@ -277,6 +279,61 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
             if (response.StatusCode != HttpStatusCode.OK) return op with { Outcome = Refusal(response.StatusCode, body, out var title), Status = (int)response.StatusCode, Detail = title };
             var status = JsonDocument.Parse(body).RootElement;
             return op with { Outcome = Outcome.Ok, Status = 200, First = Number(status, "first"), Next = status.GetProperty("next").GetInt64() };
+        }
+        catch (Exception e) when (Failure(e) is var (outcome, detail))
+        {
+            return op with { Outcome = outcome, Detail = detail };
+        }
+    }
+
+    // ---- moderators ----
+
+    /// Each round: the room's status (where it starts and ends), the index its plan aims at, a look at that entry
+    /// (a removal is not removed: the contract does not say what that would be), then the removal, tried again on
+    /// another node while its outcome is unknown or the store refused it (removing is idempotent).
+    private async Task ModerateAllAsync(string client)
+    {
+        using var http = Http();
+        var token = Tokens.Moderator(["*"], name: $"Mod {client}");
+        for (long n = 0; !stop.IsCancellationRequested; n++)
+        {
+            var removal = plan.Remove(client, n);
+            var status = await StatusAsync(http, client, removal.Room, removal.Nodes[0]);
+            recorder.Add(status);
+            if (status is { Outcome: Outcome.Ok, Next: { } next } && await RemovableAsync(http, $"{client}.look{n}", removal, removal.Target(status.First ?? 0, next)) is { } target)
+                for (var attempt = 0; attempt < removal.Nodes.Length; attempt++)
+                {
+                    var op = await RemoveAsync(http, client, token, removal.Room, target, removal.Nodes[attempt]);
+                    recorder.Add(op);
+                    if (op.Outcome == Outcome.Ok || op.Status is >= 400 and < 500 || stop.IsCancellationRequested) break;
+                    await Task.Delay(150 + 100 * attempt, CancellationToken.None);
+                }
+            await Task.Delay(removal.Pause, CancellationToken.None);
+        }
+    }
+
+    /// The target, unless a look at it (a batch of one, a client of its own: it follows nothing) finds a removal,
+    /// or nothing where the status said something was. Past the end or below first, no look: it is to be refused.
+    private async Task<long?> RemovableAsync(HttpClient http, string looker, Plan.RemovePlan removal, long target)
+    {
+        if (removal.Aim is Plan.Aim.PastEnd or Plan.Aim.BelowFirst) return target;
+        var look = await BatchAsync(http, looker, removal.Room, new Plan.ReadPlan(removal.Nodes[0], 1, 0, TimeSpan.Zero, TimeSpan.Zero), target);
+        recorder.Add(look);
+        return look.Entries is [{ Removes: null } entry] && entry.Index == target ? target : null;
+    }
+
+    private async Task<Op> RemoveAsync(HttpClient http, string client, string token, string room, long target, int node)
+    {
+        var op = recorder.Begin(client, node, OpKind.Remove, room) with { Removes = target, Author = $"Mod {client}" };
+        using var request = new HttpRequestMessage(HttpMethod.Delete, Url(node, $"{Prefix(room)}/messages/{target}")).With(token);
+        try
+        {
+            using var timeout = new CancellationTokenSource(PostTimeout);
+            using var response = await http.SendAsync(request, timeout.Token);
+            var body = await response.Content.ReadAsStringAsync(timeout.Token);
+            if (response.StatusCode == HttpStatusCode.OK)
+                return op with { Outcome = Outcome.Ok, Status = 200, Index = JsonDocument.Parse(body).RootElement.GetProperty("removal").GetInt64() };
+            return op with { Outcome = Refusal(response.StatusCode, body, out var title), Status = (int)response.StatusCode, Detail = title, First = FirstIn(body) };
         }
         catch (Exception e) when (Failure(e) is var (outcome, detail))
         {
