@@ -7,8 +7,10 @@ namespace Chat.Specs.History;
 
 /// The run's clients, each a loop over its plan that does one request at a time and records it: posters (with
 /// and without Idempotency-Key, retried), seed followers (`/get/N`), batch followers (`/messages?from=N`), stream
-/// followers (`/events`, resumed with Last-Event-ID) and status readers (`GET /rooms/{room}`). Every request has a
-/// timeout of its own; the run's stop only keeps a client from starting its next operation.
+/// followers (`/events`, resumed with Last-Event-ID), status readers (`GET /rooms/{room}`) and moderators
+/// (`DELETE .../messages/N` with a token). Readers see removals and placeholders, and restart at `first` when told
+/// it (a 410, the seed route's Chat-First). Every request has a timeout of its own; the run's stop only keeps a
+/// client from starting its next operation.
 public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, CancellationToken stop)
 {
     public static readonly TimeSpan PostTimeout = TimeSpan.FromSeconds(4), PollTimeout = TimeSpan.FromSeconds(5), Silence = TimeSpan.FromSeconds(4);
@@ -17,13 +19,13 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
     /// rooms): definite refusals. Any other 5xx leaves the outcome unknown.
     public static readonly string[] RefusedTitles = ["Not stored", "Unavailable", "Too many rooms"];
 
-    public sealed record Cast(string[] Posters, string[] Seeds, string[] Batches, string[] Streams, string[] Statuses)
+    public sealed record Cast(string[] Posters, string[] Seeds, string[] Batches, string[] Streams, string[] Statuses, string[] Moderators)
     {
         public IEnumerable<string> Followers => Seeds.Concat(Batches).Concat(Streams).Concat(Statuses);
 
         public static Cast For(Topology topology) => topology == Topology.Solo
-            ? new(Names("p", 4), Names("s", 2), Names("b", 2), Names("e", 2), Names("st", 2))
-            : new(Names("p", 6), Names("s", 3), Names("b", 2), Names("e", 2), Names("st", 2));
+            ? new(Names("p", 4), Names("s", 2), Names("b", 2), Names("e", 2), Names("st", 2), Names("m", 1))
+            : new(Names("p", 6), Names("s", 3), Names("b", 2), Names("e", 2), Names("st", 2), Names("m", 2));
 
         private static string[] Names(string prefix, int count) => [.. Enumerable.Range(0, count).Select(i => $"{prefix}{i}")];
     }
@@ -35,6 +37,7 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
         .. cast.Batches.Select(f => Task.Run(() => FollowAsync(f, BatchAsync))),
         .. cast.Streams.Select(f => Task.Run(() => FollowAsync(f, EventsAsync))),
         .. cast.Statuses.Select(f => Task.Run(() => StatusesAsync(f))),
+        .. cast.Moderators.Select(m => Task.Run(() => ModerateAllAsync(m))),
     ]);
 
     private static HttpClient Http() => new(new SocketsHttpHandler
@@ -129,7 +132,8 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
             var op = await read(http, client, room, step, next);
             recorder.Add(op);
             if (op.Entries is [.., var last]) next = last.Index + 1;
-            await Task.Delay(op.Outcome == Outcome.Ok ? step.Pause : step.Pause + TimeSpan.FromMilliseconds(100), CancellationToken.None);
+            else if (op.First is { } first && first > next) next = first; // trimmed below first: go on from there
+            await Task.Delay(step.Lag + (op.Outcome == Outcome.Ok ? step.Pause : step.Pause + TimeSpan.FromMilliseconds(100)), CancellationToken.None);
         }
     }
 
@@ -143,9 +147,15 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
             var body = await response.Content.ReadAsStringAsync(timeout.Token);
             return response.StatusCode switch
             {
-                HttpStatusCode.OK => op with { Outcome = Outcome.Ok, Status = 200, Entries = [new Entry(next, body, Meta: false)] },
+                HttpStatusCode.OK when Header(response, "Chat-First") is { } first => op with { Outcome = Outcome.Ok, Status = 200, Entries = [], First = first },
+                HttpStatusCode.OK => op with
+                {
+                    Outcome = Outcome.Ok,
+                    Status = 200,
+                    Entries = [new Entry(next, body, Meta: false, RemovedBy: Header(response, "Chat-Removed-By"), Removes: Header(response, "Chat-Removes"))],
+                },
                 HttpStatusCode.NoContent => op with { Outcome = Outcome.Ok, Status = 204, Entries = [] },
-                _ => op with { Outcome = Refusal(response.StatusCode, body, out var title), Status = (int)response.StatusCode, Detail = title },
+                _ => op with { Outcome = Refusal(response.StatusCode, body, out var title), Status = (int)response.StatusCode, Detail = title, First = FirstIn(body) },
             };
         }
         catch (Exception e) when (Failure(e) is var (outcome, detail))
@@ -163,7 +173,8 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
             using var response = await http.GetAsync(Url(step.Node, $"/rooms/{room}/messages?from={next}&limit={step.Limit}"), timeout.Token);
             var body = await response.Content.ReadAsStringAsync(timeout.Token);
             if (response.StatusCode == HttpStatusCode.NoContent) return op with { Outcome = Outcome.Ok, Status = 204, Entries = [], Next = next };
-            if (response.StatusCode != HttpStatusCode.OK) return op with { Outcome = Refusal(response.StatusCode, body, out var title), Status = (int)response.StatusCode, Detail = title };
+            if (response.StatusCode != HttpStatusCode.OK)
+                return op with { Outcome = Refusal(response.StatusCode, body, out var title), Status = (int)response.StatusCode, Detail = title, First = FirstIn(body) };
             var page = JsonDocument.Parse(body).RootElement;
             return op with
             {
@@ -179,8 +190,23 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
         }
     }
 
+    /// A message, a removal (`removes`) or a removed message's placeholder (`removedBy`).
     private static Entry EntryOf(JsonElement m) =>
-        new(m.GetProperty("index").GetInt64(), m.GetProperty("text").GetString()!, m.GetProperty("author").GetString(), m.GetProperty("time").GetString());
+        new(m.GetProperty("index").GetInt64(), m.GetProperty("text").GetString()!, m.GetProperty("author").GetString(), m.GetProperty("time").GetString(),
+            RemovedBy: Number(m, "removedBy"), Removes: Number(m, "removes"));
+
+    private static long? Number(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null;
+
+    private static long? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) && long.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : null;
+
+    /// A 410's `first`: where the room starts now.
+    private static long? FirstIn(string problem)
+    {
+        try { return Number(JsonDocument.Parse(problem).RootElement, "first"); }
+        catch (JsonException) { return null; }
+    }
 
     /// One stream connection: from the start (`?from=0`) or resumed after the last event seen (Last-Event-ID), read
     /// until the plan's count or time is reached (closed by the client: ok), or it ends, drops or goes silent
@@ -199,7 +225,7 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 var body = await response.Content.ReadAsStringAsync(headers.Token);
-                return op with { Outcome = Refusal(response.StatusCode, body, out var title), Status = (int)response.StatusCode, Detail = title };
+                return op with { Outcome = Refusal(response.StatusCode, body, out var title), Status = (int)response.StatusCode, Detail = title, First = FirstIn(body) };
             }
             using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(headers.Token));
             long? id = null;
@@ -251,7 +277,63 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
             using var response = await http.GetAsync(Url(node, $"/rooms/{room}"), timeout.Token);
             var body = await response.Content.ReadAsStringAsync(timeout.Token);
             if (response.StatusCode != HttpStatusCode.OK) return op with { Outcome = Refusal(response.StatusCode, body, out var title), Status = (int)response.StatusCode, Detail = title };
-            return op with { Outcome = Outcome.Ok, Status = 200, Next = JsonDocument.Parse(body).RootElement.GetProperty("next").GetInt64() };
+            var status = JsonDocument.Parse(body).RootElement;
+            return op with { Outcome = Outcome.Ok, Status = 200, First = Number(status, "first"), Next = status.GetProperty("next").GetInt64() };
+        }
+        catch (Exception e) when (Failure(e) is var (outcome, detail))
+        {
+            return op with { Outcome = outcome, Detail = detail };
+        }
+    }
+
+    // ---- moderators ----
+
+    /// Each round: the room's status (where it starts and ends), the index its plan aims at, a look at that entry
+    /// (a removal is not removed: the contract does not say what that would be), then the removal, tried again on
+    /// another node while its outcome is unknown or the store refused it (removing is idempotent).
+    private async Task ModerateAllAsync(string client)
+    {
+        using var http = Http();
+        var token = Tokens.Moderator(["*"], name: $"Mod {client}");
+        for (long n = 0; !stop.IsCancellationRequested; n++)
+        {
+            var removal = plan.Remove(client, n);
+            var status = await StatusAsync(http, client, removal.Room, removal.Nodes[0]);
+            recorder.Add(status);
+            if (status is { Outcome: Outcome.Ok, Next: { } next } && await RemovableAsync(http, $"{client}.look{n}", removal, removal.Target(status.First ?? 0, next)) is { } target)
+                for (var attempt = 0; attempt < removal.Nodes.Length; attempt++)
+                {
+                    var op = await RemoveAsync(http, client, token, removal.Room, target, removal.Nodes[attempt]);
+                    recorder.Add(op);
+                    if (op.Outcome == Outcome.Ok || op.Status is >= 400 and < 500 || stop.IsCancellationRequested) break;
+                    await Task.Delay(150 + 100 * attempt, CancellationToken.None);
+                }
+            await Task.Delay(removal.Pause, CancellationToken.None);
+        }
+    }
+
+    /// The target, unless a look at it (a batch of one, a client of its own: it follows nothing) finds a removal,
+    /// or nothing where the status said something was. Past the end or below first, no look: it is to be refused.
+    private async Task<long?> RemovableAsync(HttpClient http, string looker, Plan.RemovePlan removal, long target)
+    {
+        if (removal.Aim is Plan.Aim.PastEnd or Plan.Aim.BelowFirst) return target;
+        var look = await BatchAsync(http, looker, removal.Room, new Plan.ReadPlan(removal.Nodes[0], 1, 0, TimeSpan.Zero, TimeSpan.Zero), target);
+        recorder.Add(look);
+        return look.Entries is [{ Removes: null } entry] && entry.Index == target ? target : null;
+    }
+
+    private async Task<Op> RemoveAsync(HttpClient http, string client, string token, string room, long target, int node)
+    {
+        var op = recorder.Begin(client, node, OpKind.Remove, room) with { Removes = target, Author = $"Mod {client}" };
+        using var request = new HttpRequestMessage(HttpMethod.Delete, Url(node, $"{Prefix(room)}/messages/{target}")).With(token);
+        try
+        {
+            using var timeout = new CancellationTokenSource(PostTimeout);
+            using var response = await http.SendAsync(request, timeout.Token);
+            var body = await response.Content.ReadAsStringAsync(timeout.Token);
+            if (response.StatusCode == HttpStatusCode.OK)
+                return op with { Outcome = Outcome.Ok, Status = 200, Index = JsonDocument.Parse(body).RootElement.GetProperty("removal").GetInt64() };
+            return op with { Outcome = Refusal(response.StatusCode, body, out var title), Status = (int)response.StatusCode, Detail = title, First = FirstIn(body) };
         }
         catch (Exception e) when (Failure(e) is var (outcome, detail))
         {
@@ -261,8 +343,9 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
 
     // ---- the audit ----
 
-    /// After the run, with every fault healed: each node reads each room from 0 to its end, in pages. A node may
-    /// still be reconnecting to Redis: each read is tried again for a while (every attempt is in the history).
+    /// After the run, with every fault healed: each node reads each room from its first to its end, in pages (a
+    /// trim meanwhile answers 410 with the new first: the audit goes on from there). A node may still be reconnecting
+    /// to Redis: each read is tried again for a while (every attempt is in the history).
     public async Task AuditAsync()
     {
         using var http = Http();
@@ -271,11 +354,11 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
             {
                 var client = $"audit-n{node}";
                 var status = await UntilOkAsync(() => StatusAsync(http, client, room, node), $"the status of {room} on node {node}");
-                for (var from = 0L; from < status.Next;)
+                for (var from = status.First ?? 0; from < status.Next;)
                 {
                     var at = from;
                     var page = await UntilOkAsync(() => BatchAsync(http, client, room, new Plan.ReadPlan(node, 1000, 0, TimeSpan.Zero, TimeSpan.Zero), at), $"{room} from {from} on node {node}");
-                    from = page.Entries![^1].Index + 1;
+                    from = page.First is { } first && first > from ? first : page.Entries![^1].Index + 1;
                 }
             }
     }
@@ -287,6 +370,7 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
             var op = await read();
             recorder.Add(op);
             if (op.Outcome == Outcome.Ok && (op.Kind != OpKind.Batch || op.Entries is [_, ..])) return op; // a page of a node still catching up may be empty
+            if (op.Status == 410 && op.First is not null) return op;                                      // trimmed meanwhile: go on from first
             if (attempt == 60) throw new InvalidOperationException($"the audit could not read {what}: {op}");
             await Task.Delay(500);
         }

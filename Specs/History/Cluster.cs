@@ -9,8 +9,15 @@ namespace Chat.Specs.History;
 public sealed class Cluster : IAsyncDisposable
 {
     /// The nodes' own settings for every run: short polls, frequent keep-alives, and Redis timeouts of 2 s, so that a
-    /// Redis stopped for longer makes posts meet them.
-    public static readonly string[] Settings = ["--Chat:PollTimeout=00:00:02", "--Chat:KeepAlive=00:00:01"];
+    /// Redis stopped for longer makes posts meet them. A signing key, so that moderators' tokens are checked (rooms
+    /// stay open); retention on `lobby`, swept every second, so that followers meet trims and `chat` keeps everything.
+    public static readonly string[] Settings =
+    [
+        "--Chat:PollTimeout=00:00:02", "--Chat:KeepAlive=00:00:01", $"--Auth:SigningKey={Tokens.Key}",
+        "--Chat:Retention:0:Rooms=lobby", $"--Chat:Retention:0:KeepLast={KeepLast}", "--Chat:RetentionSweep=00:00:01",
+    ];
+
+    public const int KeepLast = 20;
     private const string RedisTimeouts = "asyncTimeout=2000,syncTimeout=2000,connectTimeout=2000";
 
     private readonly TempFolder _folder = new("chat-history-");

@@ -35,6 +35,8 @@ public sealed class HistorySpecs(ITestOutputHelper output)
             Scenario.Report(result.History, result.Violations));
         Assert.True(result.History.Count(op => op.Kind == OpKind.Post && op.Outcome == Outcome.Ok) > 50, $"too few posts acknowledged to judge: {result.Summary}");
         Assert.NotEmpty(result.Faults);
+        Assert.True(result.History.Count(op => op is { Kind: OpKind.Remove, Outcome: Outcome.Ok }) > 5, $"too few removals acknowledged to judge: {result.Summary}");
+        Assert.True(result.History.Any(op => op.IsRead && op.First > 0), $"no reader met a trim (lobby keeps its last {Cluster.KeepLast}): {result.Summary}");
         if (result.Faults.Any(f => f.Contains("Unwritable", StringComparison.Ordinal) && !f.Contains("skipped", StringComparison.Ordinal)))
             Assert.True(result.History.Any(op => op is { Kind: OpKind.Post, Status: 503, Detail: "Not stored" }),
                 $"the store was made unwritable, yet no post met it (none answered 503 Not stored): {result.Summary}");

@@ -41,13 +41,42 @@ public sealed class Plan(int seed, Topology topology, TimeSpan length)
         return new PostPlan(room, text, key, author, nodes, TimeSpan.FromMilliseconds(r.Next(0, 40)), StatusAfter: r.Next(4) == 0);
     }
 
-    public sealed record ReadPlan(int Node, int Limit, int Events, TimeSpan For, TimeSpan Pause);
+    public enum Aim { Newest, Any, PastEnd, BelowFirst }
+
+    /// Where a removal aims: <see cref="Where"/> (0..1) places it in its aim's range of the room as a status told it.
+    public sealed record RemovePlan(string Room, Aim Aim, double Where, int[] Nodes, TimeSpan Pause)
+    {
+        /// The index to remove, from the room's first and next: one of the three newest (perhaps before any follower
+        /// read it), any kept one, one of three past the end (404), one below first (410; index 0 while nothing is).
+        public long Target(long first, long next) => Aim switch
+        {
+            Aim.Newest => Math.Max(first, next - 1 - (long)(Where * 3)),
+            Aim.Any => first + (long)(Where * (next - first)),
+            Aim.PastEnd => next + (long)(Where * 3),
+            _ => (long)(Where * first),
+        };
+    }
+
+    /// A moderator's n-th removal: its room, its aim, the node of its status and of each attempt. The index itself
+    /// follows from the status answered (a plan cannot know the room's end).
+    public RemovePlan Remove(string client, long n)
+    {
+        var r = For(client, n);
+        var room = Rooms[r.Next(Rooms.Length)];
+        var aim = r.Next(20) switch { 0 => Aim.PastEnd, 1 => Aim.BelowFirst, < 11 => Aim.Newest, _ => Aim.Any };
+        return new RemovePlan(room, aim, r.NextDouble(), [.. Enumerable.Range(0, 8).Select(_ => r.Next(Nodes))], TimeSpan.FromMilliseconds(r.Next(100, 400)));
+    }
+
+    /// <see cref="Lag"/>: now and then a follower looks away for seconds, long enough for retention to trim what it
+    /// has not read yet (it then meets a 410, or the seed route's Chat-First).
+    public sealed record ReadPlan(int Node, int Limit, int Events, TimeSpan For, TimeSpan Pause, TimeSpan Lag = default);
 
     /// A follower's n-th read: which node it asks, a batch's limit, how long a stream connection is kept.
     public ReadPlan Read(string client, long n)
     {
         var r = For(client, n);
-        return new ReadPlan(r.Next(Nodes), r.Next(1, 50), r.Next(5, 80), TimeSpan.FromMilliseconds(r.Next(500, 4000)), TimeSpan.FromMilliseconds(r.Next(0, 30)));
+        return new ReadPlan(r.Next(Nodes), r.Next(1, 50), r.Next(5, 80), TimeSpan.FromMilliseconds(r.Next(500, 4000)), TimeSpan.FromMilliseconds(r.Next(0, 30)),
+            r.Next(40) == 0 ? TimeSpan.FromMilliseconds(r.Next(2000, 4000)) : TimeSpan.Zero);
     }
 
     /// Which room a follower follows: the rooms in turn, by the follower's number (s0, s1, b0, ...).

@@ -64,11 +64,16 @@ public static class Scenario
         var faults = history.Where(op => op.Kind == OpKind.Fault).ToList();
         IEnumerable<string> Why(Outcome outcome) => posts.Where(p => p.Outcome == outcome)
             .GroupBy(p => p.Status is { } s ? $"{s} {p.Detail}".Trim() : p.Detail?.Split(':')[0] ?? "?").Select(g => $"{g.Count()} {g.Key}");
-        var rooms = history.Where(op => op.Client.StartsWith("audit-n0", StringComparison.Ordinal) && op.Kind == OpKind.Status).Select(op => $"{op.Room} {op.Next}");
+        var rooms = history.Where(op => op.Client.StartsWith("audit-n0", StringComparison.Ordinal) && op.Kind == OpKind.Status)
+            .Select(op => $"{op.Room} {(op.First is > 0 ? $"{op.First}.." : "")}{op.Next}");
+        var removals = history.Where(op => op.Kind == OpKind.Remove).ToList();
         return $"{history.Count} operations; posts: {posts.Count} attempts ({Outcomes(posts)}; refused: {string.Join(", ", Why(Outcome.Failed))}; unknown: {string.Join(", ", Why(Outcome.Unknown))}) " +
                $"for {logical.Count} messages ({logical.Count(p => p.Acknowledged.Count > 0)} acknowledged, {logical.Count(p => p.Attempts.Count > 1)} retried); " +
                $"reads: {string.Join(", ", reads.GroupBy(op => op.Kind).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()} ({Outcomes(g)})"))}, " +
-               $"{reads.Sum(op => op.Entries?.Count ?? 0)} messages delivered; statuses: {history.Count(op => op.Kind == OpKind.Status)}; " +
+               $"{reads.Sum(op => op.Entries?.Count ?? 0)} messages delivered ({reads.Sum(op => op.Entries?.Count(e => !e.IsMessage) ?? 0)} removals or placeholders); " +
+               $"told first: {reads.Count(op => op.First > 0)} reads; statuses: {history.Count(op => op.Kind == OpKind.Status)}; " +
+               $"removals: {removals.Count} attempts ({string.Join("; ", new[] { Outcomes(removals), string.Join(", ", removals.Where(r => r.Status is >= 400 and < 500).GroupBy(r => r.Status).Select(g => $"{g.Count()} {g.Key}")) }.Where(t => t.Length > 0))}) " +
+               $"for {LogicalRemoval.Of(history).Count} messages; " +
                $"faults: {faults.Count} ({string.Join(", ", faults.GroupBy(f => f.Detail!.Split(' ')[1]).Select(g => $"{g.Count()} {g.Key}"))}); " +
                $"rooms at the end: {string.Join(", ", rooms)}; violations: {violations.Count}";
     }
