@@ -183,38 +183,96 @@ public sealed class CheckerSpecs
 
     private static Op Post(long id, long at, string text, long index) => new()
     {
-        Id = id, Client = "p0", Node = 0, Kind = OpKind.Post, Room = Lobby, Start = at, End = at + 5,
-        Outcome = Outcome.Ok, Status = 201, Text = text, Author = "Ann", Index = index,
+        Id = id,
+        Client = "p0",
+        Node = 0,
+        Kind = OpKind.Post,
+        Room = Lobby,
+        Start = at,
+        End = at + 5,
+        Outcome = Outcome.Ok,
+        Status = 201,
+        Text = text,
+        Author = "Ann",
+        Index = index,
     };
 
     private static Op Remove(long id, int node, long at, long n, long? m, int status = 200) => new()
     {
-        Id = id, Client = "m0", Node = node, Kind = OpKind.Remove, Room = Lobby, Start = at, End = at + 5,
-        Outcome = status == 200 ? Outcome.Ok : Outcome.Failed, Status = status, Removes = n, Index = m,
+        Id = id,
+        Client = "m0",
+        Node = node,
+        Kind = OpKind.Remove,
+        Room = Lobby,
+        Start = at,
+        End = at + 5,
+        Outcome = status == 200 ? Outcome.Ok : Outcome.Failed,
+        Status = status,
+        Removes = n,
+        Index = m,
     };
 
     private static Op Batch(long id, string client, int node, long at, long from, params Entry[] entries) => new()
     {
-        Id = id, Client = client, Node = node, Kind = OpKind.Batch, Room = Lobby, Start = at, End = at + 5, From = from,
-        Next = entries is [.., var last] ? last.Index + 1 : from, Outcome = Outcome.Ok, Status = entries.Length == 0 ? 204 : 200, Entries = entries,
+        Id = id,
+        Client = client,
+        Node = node,
+        Kind = OpKind.Batch,
+        Room = Lobby,
+        Start = at,
+        End = at + 5,
+        From = from,
+        Next = entries is [.., var last] ? last.Index + 1 : from,
+        Outcome = Outcome.Ok,
+        Status = entries.Length == 0 ? 204 : 200,
+        Entries = entries,
     };
 
     private static Op Get(long id, string client, int node, long at, long from, Entry? entry, long? first = null) => new()
     {
-        Id = id, Client = client, Node = node, Kind = OpKind.Get, Room = Lobby, Start = at, End = at + 5, From = from,
-        Outcome = Outcome.Ok, Status = entry is null && first is null ? 204 : 200, Entries = entry is null ? [] : [entry with { Author = null, Time = null, Meta = false }], First = first,
+        Id = id,
+        Client = client,
+        Node = node,
+        Kind = OpKind.Get,
+        Room = Lobby,
+        Start = at,
+        End = at + 5,
+        From = from,
+        Outcome = Outcome.Ok,
+        Status = entry is null && first is null ? 204 : 200,
+        Entries = entry is null ? [] : [entry with { Author = null, Time = null, Meta = false }],
+        First = first,
     };
 
     private static Op Gone(long id, string client, int node, long at, long from, long first) => new()
     {
-        Id = id, Client = client, Node = node, Kind = OpKind.Batch, Room = Lobby, Start = at, End = at + 5, From = from,
-        Outcome = Outcome.Failed, Status = 410, Detail = "Gone", First = first,
+        Id = id,
+        Client = client,
+        Node = node,
+        Kind = OpKind.Batch,
+        Room = Lobby,
+        Start = at,
+        End = at + 5,
+        From = from,
+        Outcome = Outcome.Failed,
+        Status = 410,
+        Detail = "Gone",
+        First = first,
     };
 
     private static Op Status(long id, string client, int node, long at, long first, long next) => new()
     {
-        Id = id, Client = client, Node = node, Kind = OpKind.Status, Room = Lobby, Start = at, End = at + 5,
-        Outcome = Outcome.Ok, Status = 200, First = first, Next = next,
+        Id = id,
+        Client = client,
+        Node = node,
+        Kind = OpKind.Status,
+        Room = Lobby,
+        Start = at,
+        End = at + 5,
+        Outcome = Outcome.Ok,
+        Status = 200,
+        First = first,
+        Next = next,
     };
 
     private static Entry Message(long index, string text) => new(index, text, "Ann", $"t{index}");
