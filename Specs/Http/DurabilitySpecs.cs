@@ -105,7 +105,7 @@ public sealed class DurabilitySpecs : IDisposable
         }
         var (code, stderr) = await ChildHost.FailToStartAsync(Db);
         Assert.Equal(2, code);
-        Assert.Equal($"store: {Db} has schema version 99, newer than this binary's 2; refusing to start", stderr);
+        Assert.Equal($"store: {Db} has schema version 99, newer than this binary's 3; refusing to start", stderr);
     }
 
     [Fact]
