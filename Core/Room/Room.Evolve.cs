@@ -49,9 +49,10 @@ public static partial class Room
     private static RoomState Erased(RoomState state, Effect.Publish e)
     {
         if (e.Message.Removes.Case is not MessageIndex target) return state;
-        var erased = state with { Keys = state.Keys.Map(k => k.At == target ? k with { Message = k.Message.ErasedBy(e.At) } : k) };
+        // The first removal stands, as in the stores: a second one (its key forgotten meanwhile) changes nothing here.
+        var erased = state with { Keys = state.Keys.Map(k => k.At == target && k.Message.RemovedBy.IsNone ? k with { Message = k.Message.ErasedBy(e.At) } : k) };
         var offset = target.Value - state.RecentStart.Value;
-        if (offset < 0 || offset >= state.Recent.Count) return erased;
+        if (offset < 0 || offset >= state.Recent.Count || state.Recent[(int)offset].RemovedBy.IsSome) return erased;
         var old = state.Recent[(int)offset];
         return erased with { Recent = state.Recent.SetItem((int)offset, old.ErasedBy(e.At)), RecentBytes = state.RecentBytes - old.Bytes };
     }
