@@ -33,6 +33,9 @@ internal static partial class Log
     [LoggerMessage(10, LogLevel.Warning, "The SQLite WAL could not be checkpointed; it grows until a checkpoint succeeds")]
     public static partial void CheckpointFailed(ILogger log, Exception error);
 
+    [LoggerMessage(12, LogLevel.Warning, "The SQLite WAL could not be emptied after an erasure; the erased text stays in it until the checkpoint thread empties it")]
+    public static partial void WalNotEmptied(ILogger log);
+
     [LoggerMessage(11, LogLevel.Warning, "A retention sweep failed; the next one tries again")]
     public static partial void RetentionFailed(ILogger log, Exception error);
 }

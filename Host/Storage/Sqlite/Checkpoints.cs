@@ -18,6 +18,7 @@ internal sealed class Checkpoints : IDisposable
     private readonly Thread _thread;
     private int _appends;
     private int _tailDue;
+    private int _emptyDue; // an erasure's WAL could not be emptied at once
     private volatile bool _stopping;
 
     public Checkpoints(string connection, ILogger log)
@@ -38,12 +39,49 @@ internal sealed class Checkpoints : IDisposable
         if (total >= AppendsPerCheckpoint && total - appends < AppendsPerCheckpoint) _due.Release();
     }
 
+    /// An erasure's WAL is still to be emptied: this thread tries again, every second until it can.
+    public void EmptyLater()
+    {
+        Volatile.Write(ref _emptyDue, 1);
+        _due.Release();
+    }
+
+    /// TRUNCATE: copies the whole WAL into the file and empties it, waiting for readers (the connection's busy timeout,
+    /// a few times). Whether it did.
+    public static bool Empty(SqliteConnection db, ILogger log)
+    {
+        for (var tries = 0; tries < 3; tries++)
+        {
+            try
+            {
+                using var checkpoint = db.CreateCommand();
+                checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+                using var result = checkpoint.ExecuteReader();
+                if (result.Read() && result.GetInt64(0) == 0) return true;
+            }
+            catch (SqliteException e)
+            {
+                Log.CheckpointFailed(log, e);
+                return false;
+            }
+        }
+        return false;
+    }
+
     private void Run()
     {
         while (true)
         {
             _due.Wait();
             if (_stopping) return;
+            if (Interlocked.Exchange(ref _emptyDue, 0) == 1)
+            {
+                if (!Empty(_db, _log))
+                {
+                    Thread.Sleep(1000);
+                    EmptyLater();
+                }
+            }
             Interlocked.Exchange(ref _appends, 0);
             if (Checkpoint(_db)) Volatile.Write(ref _tailDue, 1);
         }

@@ -25,8 +25,11 @@ public sealed class SqliteStore : IMessageStore
     private readonly Checkpoints _checkpoints;
     private readonly string _readConnection;
 
+    private readonly ILogger _log;
+
     public SqliteStore(StoreOptions options, ILogger? log = null)
     {
+        _log = log ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         var path = System.IO.Path.GetFullPath(options.Path);
         try
         {
@@ -187,17 +190,14 @@ public sealed class SqliteStore : IMessageStore
     }
 
     /// Copies the WAL into the file and empties it (its frames still hold what was erased), waiting for readers
-    /// that still use it; a reader's snapshot lasts one query, so it ends.
+    /// that still use it (a reader's snapshot lasts one query, so it ends). Never throws: what it follows is committed,
+    /// and a commit reported failed would give its indexes out again. When the WAL cannot be emptied now (the file
+    /// unwritable, readers that keep it busy past a few tries), the checkpoint thread empties it as soon as it can.
     private void Scrub(SqliteConnection db)
     {
-        var until = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var busy = Query(db, "PRAGMA wal_checkpoint(TRUNCATE)", r => r.GetInt64(0)).Head;
-            if (busy == 0) return;
-            if (DateTime.UtcNow > until) throw new IOException("store: the WAL could not be emptied after an erasure (readers kept it busy)");
-            Thread.Sleep(5);
-        }
+        if (Checkpoints.Empty(db, _log)) return;
+        Observability.Log.WalNotEmptied(_log);
+        _checkpoints.EmptyLater();
     }
 
     public Task<MessageIndex> TrimAsync(RoomName room, Keep keep, DateTimeOffset now) => Task.Run(() =>
