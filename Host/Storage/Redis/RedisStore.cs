@@ -273,29 +273,55 @@ public sealed class RedisStore : IMessageStore, ISharedLog
             {
                 var wait = Interlocked.Read(ref _lastRewrite) + (long)_rewriteEvery.TotalMilliseconds - Environment.TickCount64;
                 if (wait > 0) await Task.Delay(TimeSpan.FromMilliseconds(wait)).ConfigureAwait(false);
+                IServer[] servers;
                 try
                 {
-                    await _db.ExecuteAsync("BGREWRITEAOF").ConfigureAwait(false);
-                    Interlocked.Exchange(ref _lastRewrite, Environment.TickCount64);
-                }
-                catch (RedisServerException e) when (!e.Message.Contains("in progress", StringComparison.Ordinal))
-                {
-                    // Refused for good (the command renamed, say): asking again would be refused again; the next erasure asks.
-                }
-                catch (RedisException)
-                {
-                    // One already running (its snapshot may predate the erasure), or no link: ask again after a while.
-                    Volatile.Write(ref _rewriteWanted, 1);
-                    await Task.Delay(Retry).ConfigureAwait(false);
+                    servers = _redis.GetServers();
                 }
                 catch (ObjectDisposedException)
                 {
                     return; // the node is stopping
                 }
+                // Every server: a cluster's masters and replicas each keep an append-only file, and any may hold the text.
+                var answers = await Task.WhenAll(servers.Select(RewriteAsync)).ConfigureAwait(false);
+                // The interval counts from a rewrite started anywhere: a server that must be asked again (its own
+                // rewrite running, or no link) waits for it with the others, not just for Retry.
+                if (answers.Contains(Rewrite.Started)) Interlocked.Exchange(ref _lastRewrite, Environment.TickCount64);
+                if (answers.Contains(Rewrite.Stopping)) return;
+                if (answers.Contains(Rewrite.Again))
+                {
+                    Volatile.Write(ref _rewriteWanted, 1);
+                    await Task.Delay(Retry).ConfigureAwait(false);
+                }
             }
             Volatile.Write(ref _rewriting, 0);
             // An erasure that came after the last look but saw this task still running did not start one: start again.
             if (Volatile.Read(ref _rewriteWanted) == 0 || Interlocked.CompareExchange(ref _rewriting, 1, 0) != 0) return;
+        }
+    }
+
+    private enum Rewrite { Started, Refused, Again, Stopping }
+
+    private static async Task<Rewrite> RewriteAsync(IServer server)
+    {
+        try
+        {
+            await server.ExecuteAsync("BGREWRITEAOF").ConfigureAwait(false);
+            return Rewrite.Started;
+        }
+        catch (RedisServerException e) when (!e.Message.Contains("in progress", StringComparison.Ordinal))
+        {
+            // Refused for good (the command renamed, say): asking again would be refused again; the next erasure asks.
+            return Rewrite.Refused;
+        }
+        catch (RedisException)
+        {
+            // One already running (its snapshot may predate the erasure), or no link: ask again after a while.
+            return Rewrite.Again;
+        }
+        catch (ObjectDisposedException)
+        {
+            return Rewrite.Stopping;
         }
     }
 
