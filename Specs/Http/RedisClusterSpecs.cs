@@ -15,6 +15,7 @@ public sealed class RedisClusterSpecs
     private static string[] Settings(RedisCluster cluster) =>
     [
         $"--Redis:Configuration={cluster.Configuration}", $"--Auth:SigningKey={Tokens.Key}", "--Redis:CatchUpEvery=00:01:00",
+        "--Redis:RewriteAofEvery=00:00:00.100",
         "--Chat:PollTimeout=00:00:30",
     ];
 
@@ -30,6 +31,38 @@ public sealed class RedisClusterSpecs
             if (masters.Add(await cluster.MasterOfAsync($"chat:{{{room}}}:log"))) rooms.Add(room);
         }
         return rooms;
+    }
+
+    /// The text of a room's i-th post; the one at 1 is removed, and must then leave every file.
+    private string Text(string room, int i) => i == 1 ? $"{room}-secret-{_run}" : $"{room}-{i}";
+
+    private readonly string _run = Guid.NewGuid().ToString("N");
+
+    /// The files of any cluster node (append-only files and their manifests) whose bytes hold the text.
+    private static List<string> FilesHolding(RedisCluster cluster, string text)
+    {
+        var needle = System.Text.Encoding.UTF8.GetBytes(text);
+        var holding = new List<string>();
+        foreach (var folder in cluster.Folders)
+            foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+            {
+                try
+                {
+                    if (File.ReadAllBytes(file).AsSpan().IndexOf(needle) >= 0) holding.Add(file);
+                }
+                catch (IOException) { } // a rewrite removed it meanwhile
+            }
+        return holding;
+    }
+
+    private static async Task UntilNoFileHoldsAsync(RedisCluster cluster, string text)
+    {
+        var deadline = DateTime.UtcNow + Wire.Bound;
+        while (FilesHolding(cluster, text) is { Count: > 0 } holding)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"'{text}' is still in {string.Join(", ", holding)}");
+            await Task.Delay(100);
+        }
     }
 
     private static async Task<JsonElement> JsonOf(HttpResponseMessage response) =>
@@ -61,8 +94,8 @@ public sealed class RedisClusterSpecs
                 var (poster, follower) = (nodes[i % 2], nodes[1 - i % 2]);
                 var held = follower.GetTextAsync($"/rooms/{room}/get/{i}");
                 await follower.UntilHeldAsync(1, room);
-                Assert.Equal(i, await PostAsync(poster, room, $"{room}-{i}"));
-                Assert.Equal((HttpStatusCode.OK, $"{room}-{i}"), await held.WaitAsync(TimeSpan.FromSeconds(5)));
+                Assert.Equal(i, await PostAsync(poster, room, Text(room, i)));
+                Assert.Equal((HttpStatusCode.OK, Text(room, i)), await held.WaitAsync(TimeSpan.FromSeconds(5)));
             }
 
         // Dense numbering per room, and the same on both nodes.
@@ -71,10 +104,12 @@ public sealed class RedisClusterSpecs
             {
                 var items = (await node.GetFromJsonAsync<JsonElement>($"/rooms/{room}/messages?from=0")).GetProperty("messages").EnumerateArray().ToList();
                 Assert.Equal(Enumerable.Range(0, PostsPerRoom).Select(i => (long)i), items.Select(m => m.GetProperty("index").GetInt64()));
-                Assert.Equal(Enumerable.Range(0, PostsPerRoom).Select(i => $"{room}-{i}"), items.Select(m => m.GetProperty("text").GetString()));
+                Assert.Equal(Enumerable.Range(0, PostsPerRoom).Select(i => Text(room, i)), items.Select(m => m.GetProperty("text").GetString()));
             }
 
-        // A removal on A, in a room on each shard, reaches a poll held on B.
+        // A removal on A, in a room on each shard, reaches a poll held on B, and its text leaves the append-only files
+        // of the shard's master and replica once they are rewritten.
+        foreach (var room in rooms) Assert.NotEmpty(FilesHolding(cluster, Text(room, 1)));
         foreach (var room in rooms)
         {
             var held = onB.GetFromJsonAsync<JsonElement>($"/rooms/{room}/messages?from={PostsPerRoom}");
@@ -89,6 +124,7 @@ public sealed class RedisClusterSpecs
             Assert.Equal("", await seed.Content.ReadAsStringAsync());
             Assert.Equal(PostsPerRoom.ToString(), seed.Headers.Single("Chat-Removed-By"));
         }
+        foreach (var room in rooms) await UntilNoFileHoldsAsync(cluster, Text(room, 1));
 
         // The room list names the rooms of every shard, each with its count, on either node.
         foreach (var node in nodes)

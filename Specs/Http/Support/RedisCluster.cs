@@ -6,7 +6,9 @@ namespace Chat.Specs.Http.Support;
 
 /// A real Redis Cluster on 127.0.0.1: six `redis-server --cluster-enabled yes` processes on free ports, each with its
 /// own folder and append-only file (fsynced at every write), made into three masters with a replica each by
-/// `redis-cli --cluster create`. Ready once every node says `cluster_state:ok`. Stopped by pid.
+/// `redis-cli --cluster create`. Ready once every node says `cluster_state:ok`. Stopped by pid. `rdbcompression no`:
+/// a rewritten append-only file starts with an RDB image, whose strings would otherwise be LZF-compressed and could
+/// hide a text from a byte search.
 public sealed class RedisCluster : IAsyncDisposable
 {
     private const int Nodes = 6;
@@ -15,6 +17,9 @@ public sealed class RedisCluster : IAsyncDisposable
     private RedisCluster() { }
 
     public IReadOnlyList<int> Ports => [.. _nodes.Select(n => n.Port)];
+
+    /// Each node's folder (its append-only files).
+    public IReadOnlyList<string> Folders => [.. _nodes.Select(n => n.Folder)];
 
     /// Every node, comma-separated: StackExchange.Redis discovers the cluster from any of them.
     public string Configuration => string.Join(",", _nodes.Select(n => $"127.0.0.1:{n.Port}"));
@@ -45,7 +50,7 @@ public sealed class RedisCluster : IAsyncDisposable
         var folder = Directory.CreateTempSubdirectory("chat-redis-cluster-").FullName;
         var info = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in (string[])["--bind", "127.0.0.1", "--port", port.ToString(), "--dir", folder, "--save", "",
-                     "--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "yes",
+                     "--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "yes", "--rdbcompression", "no",
                      "--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(folder, "nodes.conf"), "--cluster-node-timeout", "1000"])
             info.ArgumentList.Add(arg);
         var process = Process.Start(info)!;
