@@ -114,6 +114,7 @@ public sealed class RedisClusterSpecs
         {
             var held = onB.GetFromJsonAsync<JsonElement>($"/rooms/{room}/messages?from={PostsPerRoom}");
             await onB.UntilHeldAsync(1, room);
+            await UntilHereAsync(onA, room, 1); // presence, written by B into the room's own shard, read by A
             using var removed = await onA.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/rooms/{room}/messages/1").With(Moderator)).WaitAsync(Wire.Bound);
             Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
             Assert.Equal(PostsPerRoom, (await JsonOf(removed)).GetProperty("removal").GetInt64());
@@ -133,6 +134,49 @@ public sealed class RedisClusterSpecs
                 .Select(r => (r.GetProperty("room").GetString(), r.GetProperty("next").GetInt64())).ToList();
             Assert.Equal(rooms.Order(StringComparer.Ordinal).Select(r => ((string?)r, (long)PostsPerRoom + 1)), listed);
         }
+    }
+
+    private static async Task UntilHereAsync(HttpClient client, string room, int count)
+    {
+        var deadline = DateTime.UtcNow + Wire.Bound;
+        while ((await client.GetFromJsonAsync<JsonElement>($"/rooms/{room}")).GetProperty("here").GetProperty("count").GetInt32() is var here && here != count)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{here} here in {room}, expected {count}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// Announcements lost with the link (every server told to drop a subscriber at its first byte of output, as one
+    /// whose output buffer overflows is dropped) while rooms on every shard get a post: the polls held on the other
+    /// node are answered by the read of the log every room makes once its link is back, well before the minute's sweep.
+    [Fact]
+    public async Task Polls_held_across_a_drop_of_the_subscription_links_are_answered()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        using var folder = new TempFolder("chat-cluster-drop-");
+        await using var a = await ChildHost.StartAsync(folder.File("a.db"), Settings(cluster));
+        await using var b = await ChildHost.StartAsync(folder.File("b.db"), [.. Settings(cluster), "--Logging:LogLevel:Default=Information"]);
+        using var onA = a.Client();
+        using var onB = b.Client();
+        var rooms = await RoomsOnEveryMasterAsync(cluster);
+        foreach (var room in rooms) Assert.Equal(0, await PostAsync(onA, room, $"{room}-0"));
+        var held = new List<Task<(HttpStatusCode, string)>>();
+        foreach (var room in rooms)
+        {
+            held.Add(onB.GetTextAsync($"/rooms/{room}/get/1"));
+            await onB.UntilHeldAsync(1, room);
+        }
+
+        foreach (var port in cluster.Ports) Assert.Equal("OK", await RedisCluster.CliAsync(port, "CONFIG", "SET", "client-output-buffer-limit", "pubsub 1 1 0"));
+        // Past Redis's 16 kB reply buffer, so that the announcement is output the limit counts.
+        string Long(string room) => $"{room}-1-" + new string('x', 20_000);
+        foreach (var room in rooms) Assert.Equal(1, await PostAsync(onA, room, Long(room)));
+        await Task.Delay(500);
+        foreach (var port in cluster.Ports) Assert.Equal("OK", await RedisCluster.CliAsync(port, "CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60"));
+
+        var answers = await Task.WhenAll(held).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(rooms.Select(r => (HttpStatusCode.OK, Long(r))), answers);
+        Assert.Contains("The shared log is back", b.Stdout); // the link did drop
     }
 
     /// How many clients subscribe to the room's sharded channel, over every node of the cluster.
