@@ -53,12 +53,27 @@ public sealed class RoomDirectory(IMessageStore store, StoreWriter writer, TimeP
     /// Apart from FindAsync, which would otherwise make this closure over the name for every request.
     private Lazy<Task<RoomLoop>> Add(RoomName name) => _rooms.GetOrAdd(name.Value, _ => new Lazy<Task<RoomLoop>>(() => LoadAsync(name)));
 
+    /// With a shared log, the room's announcements are subscribed to first and the log read after: an entry appended
+    /// before the subscription took effect is in the restore or the catch-up, one appended after it is announced.
     private async Task<RoomLoop> LoadAsync(RoomName name)
     {
-        var room = new RoomLoop(name, await store.RestoreAsync(name, _options.RoomLimits).ConfigureAwait(false), _services, this);
-        _ = CatchUpAsync(room); // an entry announced between the restore and now was missed: read past it once
-        return room;
+        var following = sharedLog is null ? null : await sharedLog.FollowAsync(name).ConfigureAwait(false);
+        try
+        {
+            var room = new RoomLoop(name, await store.RestoreAsync(name, _options.RoomLimits).ConfigureAwait(false), _services, this);
+            if (following is not null) _following[room] = following;
+            _ = CatchUpAsync(room); // an entry announced between the restore and now was missed: read past it once
+            return room;
+        }
+        catch
+        {
+            following?.Dispose();
+            throw;
+        }
     }
+
+    /// Each loaded room's subscription to its announcements, ended when the room unloads.
+    private readonly ConcurrentDictionary<RoomLoop, IDisposable> _following = new(ReferenceEqualityComparer.Instance);
 
     private async ValueTask<Either<Rejection, RoomLoop>> LoadedAsync(RoomName name, Lazy<Task<RoomLoop>> room)
     {
@@ -117,6 +132,7 @@ public sealed class RoomDirectory(IMessageStore store, StoreWriter writer, TimeP
     {
         if (_rooms.TryGetValue(room.Name.Value, out var entry) && Restored(entry) == room)
             _rooms.TryRemove(new KeyValuePair<string, Lazy<Task<RoomLoop>>>(room.Name.Value, entry));
+        if (_following.TryRemove(room, out var following)) following.Dispose();
     }
 
     /// What reached an unloaded room goes to the room's loop of now (loaded again if need be), in order.

@@ -23,8 +23,13 @@ public interface ISharedLog
     /// How many entries the room's log holds now (the next index it will give).
     Task<MessageIndex> CountAsync(RoomName room);
 
-    /// Every entry appended by any node, as it is appended: (room, index, message). Delivery may be late,
-    /// repeated or out of order, and is lost while the link is down; rooms catch up with reads.
+    /// Starts hearing the room's <see cref="Appended"/> entries; completes once that is in effect, so that a read of
+    /// the log after it misses nothing. Disposing the answer stops it (the room unloaded).
+    Task<IDisposable> FollowAsync(RoomName room);
+
+    /// Every entry appended by any node to a room followed here (<see cref="FollowAsync"/>), as it is appended:
+    /// (room, index, message). Delivery may be late, repeated or out of order, and is lost while the link is down;
+    /// rooms catch up with reads.
     event Action<string, MessageIndex, Message>? Appended;
 
     /// The link came back after a drop: entries appended meanwhile were not announced.

@@ -7,15 +7,22 @@ using static LanguageExt.Prelude;
 
 namespace Chat.Host.Storage.Redis;
 
-/// Rooms shared by every node through one Redis. A room is a list `chat:{room}:log`: RPUSH's answer is the
-/// index, assigned atomically, the same on every node. A Lua script appends, remembers the idempotency key
-/// and announces the entry on `chat:appended` in one step, so an acknowledged post is in the log before any
-/// node can deliver it. Keys carry the room as a hash tag, so a Redis Cluster would keep each room on one shard.
+/// Rooms shared by every node through one Redis or a Redis Cluster. A room is a list `chat:{room}:log`: RPUSH's
+/// answer is the index, assigned atomically, the same on every node. A Lua script appends, remembers the idempotency
+/// key and announces the entry on the room's sharded channel `chat:{room}:appended` (SPUBLISH) in one step, so an
+/// acknowledged post is in the log before any node can deliver it. Every key and channel of a room carries the room
+/// as a hash tag: in a cluster a room lives on one shard and every script stays single-slot. A node subscribes
+/// (SSUBSCRIBE) only to the rooms it has loaded (<see cref="FollowAsync"/>).
 /// An entry is the message with its author and time (<see cref="LogEntry"/>); a retry of a key is the same post
 /// when its text is the same.
 public sealed class RedisStore : IMessageStore, ISharedLog
 {
-    private const string Channel = "chat:appended";
+    /// The room list (`GET /rooms`, the retention sweep, erasure), one sorted set. It is on no room's slot, so the
+    /// append script cannot write it in a cluster: <see cref="ListAsync"/> adds the room after its append, one more
+    /// command (a ZADD of a member already there changes nothing). What that costs: a node that crashes (or loses its
+    /// link) between a room's first append and its ZADD leaves the room unlisted until its next post on a node that has
+    /// not listed it yet; every node's first post to a room since it started waits one more round trip; and in a
+    /// cluster every such ZADD goes to the one shard holding this key.
     private const string RoomsKey = "chat:rooms";
 
     /// Lua for an entry's fields (see <see cref="LogEntry"/>): `fields(entry)` answers time, author, removes, removed-by, text.
@@ -70,8 +77,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
           redis.call('SET', @keyKey, at, 'EX', @ttl)
           if @tracked ~= '' then redis.call('ZADD', @keysKey, at, @key) end
         end
-        redis.call('ZADD', @rooms, 0, @room)
-        redis.call('PUBLISH', @channel, @room .. '\n' .. at .. '\n' .. @entry)
+        redis.call('SPUBLISH', @channel, @room .. '\n' .. at .. '\n' .. @entry)
         return {at, 0}
         """);
 
@@ -117,6 +123,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         """);
 
     private readonly ConnectionMultiplexer _redis;
+    private readonly ISubscriber _subscriber;
     private readonly IDatabase _db;
     private readonly TimeSpan _keyWindow;
     private readonly Func<RoomName, bool> _retained;
@@ -144,7 +151,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         _db = _redis.GetDatabase();
         _keyWindow = options.KeyWindow;
         _rewriteEvery = options.RewriteAofEvery;
-        _redis.GetSubscriber().Subscribe(RedisChannel.Literal(Channel), (_, message) => Announce(message));
+        _subscriber = _redis.GetSubscriber();
         _redis.ConnectionRestored += (_, e) => { if (e.ConnectionType == ConnectionType.Subscription) Reconnected?.Invoke(); };
     }
 
@@ -157,6 +164,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
 
     private static RedisKey Log(RoomName room) => $"chat:{{{room}}}:log";
     private static RedisKey KeyKey(RoomName room, IdempotencyKey key) => $"chat:{{{room}}}:key:{key}";
+    private static RedisChannel Channel(RoomName room) => RedisChannel.Sharded($"chat:{{{room}}}:appended");
     private static RedisKey FirstKey(RoomName room) => $"chat:{{{room}}}:first";
     private static RedisKey KeysKey(RoomName room) => $"chat:{{{room}}}:keys";
 
@@ -179,7 +187,6 @@ public sealed class RedisStore : IMessageStore, ISharedLog
             keyKey = key.Match(k => KeyKey(room, k), () => (RedisKey)$"chat:{{{room}}}:nokey"),
             keysKey = KeysKey(room),
             tracked = _retained(room) ? "1" : "",
-            rooms = (RedisKey)RoomsKey,
             firstKey = FirstKey(room),
             key = key.Match(k => k.Value, () => ""),
             text = message.Text.Value,
@@ -187,7 +194,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
             entry = LogEntry.Encode(message),
             ttl = (long)_keyWindow.TotalSeconds,
             room = room.Value,
-            channel = Channel,
+            channel = $"chat:{{{room}}}:appended",
         }))!;
         var at = new MessageIndex((long)result[0]);
         var answer = (long)result[1] switch
@@ -197,8 +204,50 @@ public sealed class RedisStore : IMessageStore, ISharedLog
             2 => new Reply.Ahead(message.Removes.IfNone(at), at),
             _ => (Reply)new Reply.Gone(message.Removes.IfNone(at), at),
         };
+        if (answer is Reply.Posted) await ListAsync(room).ConfigureAwait(false);
         if (message.Removes.IsSome && answer is Reply.Posted) Erased();
         return answer;
+    }
+
+    /// Rooms this node has added to <see cref="RoomsKey"/> since it started (nothing removes a room from it), so that
+    /// only a room's first post here pays the ZADD. Cleared when it grows past a bound: memory stays bounded, and a
+    /// room forgotten is listed again (a ZADD that changes nothing) at its next post.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _listed = new(StringComparer.Ordinal);
+    private const int ListedBound = 100_000;
+
+    /// Adds the room to the room list after its append (see <see cref="RoomsKey"/>). A failure here does not fail the
+    /// post, which is stored and announced (a 503 would invite an unkeyed retry to post it twice, and "not stored"
+    /// would be false): the room stays unlisted until this node's next post to it.
+    private async Task ListAsync(RoomName room)
+    {
+        if (_listed.ContainsKey(room.Value)) return;
+        try
+        {
+            await _db.SortedSetAddAsync(RoomsKey, room.Value, 0).ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+            return;
+        }
+        if (_listed.Count >= ListedBound) _listed.Clear();
+        _listed.TryAdd(room.Value, 0);
+    }
+
+    /// Subscribes to the room's announcements; completes once the subscription is in effect (so an entry appended
+    /// after that is announced here; read the log after this for what came before). Disposing unsubscribes this
+    /// follower alone: the channel stays subscribed while another (the room loaded again meanwhile) still follows it.
+    public async Task<IDisposable> FollowAsync(RoomName room)
+    {
+        var channel = Channel(room);
+        Action<RedisChannel, RedisValue> handler = (_, message) => Announce(message);
+        await _subscriber.SubscribeAsync(channel, handler).ConfigureAwait(false);
+        return new Unfollow(() => _subscriber.Unsubscribe(channel, handler, CommandFlags.FireAndForget));
+    }
+
+    private sealed class Unfollow(Action unsubscribe) : IDisposable
+    {
+        private int _done;
+        public void Dispose() { if (Interlocked.Exchange(ref _done, 1) == 0) unsubscribe(); }
     }
 
     private long _lastRewrite = long.MinValue / 2; // Environment.TickCount64 when the last rewrite was started
@@ -224,29 +273,55 @@ public sealed class RedisStore : IMessageStore, ISharedLog
             {
                 var wait = Interlocked.Read(ref _lastRewrite) + (long)_rewriteEvery.TotalMilliseconds - Environment.TickCount64;
                 if (wait > 0) await Task.Delay(TimeSpan.FromMilliseconds(wait)).ConfigureAwait(false);
+                IServer[] servers;
                 try
                 {
-                    await _db.ExecuteAsync("BGREWRITEAOF").ConfigureAwait(false);
-                    Interlocked.Exchange(ref _lastRewrite, Environment.TickCount64);
-                }
-                catch (RedisServerException e) when (!e.Message.Contains("in progress", StringComparison.Ordinal))
-                {
-                    // Refused for good (the command renamed, say): asking again would be refused again; the next erasure asks.
-                }
-                catch (RedisException)
-                {
-                    // One already running (its snapshot may predate the erasure), or no link: ask again after a while.
-                    Volatile.Write(ref _rewriteWanted, 1);
-                    await Task.Delay(Retry).ConfigureAwait(false);
+                    servers = _redis.GetServers();
                 }
                 catch (ObjectDisposedException)
                 {
                     return; // the node is stopping
                 }
+                // Every server: a cluster's masters and replicas each keep an append-only file, and any may hold the text.
+                var answers = await Task.WhenAll(servers.Select(RewriteAsync)).ConfigureAwait(false);
+                // The interval counts from a rewrite started anywhere: a server that must be asked again (its own
+                // rewrite running, or no link) waits for it with the others, not just for Retry.
+                if (answers.Contains(Rewrite.Started)) Interlocked.Exchange(ref _lastRewrite, Environment.TickCount64);
+                if (answers.Contains(Rewrite.Stopping)) return;
+                if (answers.Contains(Rewrite.Again))
+                {
+                    Volatile.Write(ref _rewriteWanted, 1);
+                    await Task.Delay(Retry).ConfigureAwait(false);
+                }
             }
             Volatile.Write(ref _rewriting, 0);
             // An erasure that came after the last look but saw this task still running did not start one: start again.
             if (Volatile.Read(ref _rewriteWanted) == 0 || Interlocked.CompareExchange(ref _rewriting, 1, 0) != 0) return;
+        }
+    }
+
+    private enum Rewrite { Started, Refused, Again, Stopping }
+
+    private static async Task<Rewrite> RewriteAsync(IServer server)
+    {
+        try
+        {
+            await server.ExecuteAsync("BGREWRITEAOF").ConfigureAwait(false);
+            return Rewrite.Started;
+        }
+        catch (RedisServerException e) when (!e.Message.Contains("in progress", StringComparison.Ordinal))
+        {
+            // Refused for good (the command renamed, say): asking again would be refused again; the next erasure asks.
+            return Rewrite.Refused;
+        }
+        catch (RedisException)
+        {
+            // One already running (its snapshot may predate the erasure), or no link: ask again after a while.
+            return Rewrite.Again;
+        }
+        catch (ObjectDisposedException)
+        {
+            return Rewrite.Stopping;
         }
     }
 
