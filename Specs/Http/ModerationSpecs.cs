@@ -42,13 +42,7 @@ public sealed class ModerationSpecs(ModerationSpecs.Server server) : IClassFixtu
     }
 
     /// Every byte of every file of the store (the database, its WAL, its shared memory).
-    private static bool AnyFileHolds(string folder, string secret)
-    {
-        var needle = Encoding.UTF8.GetBytes(secret);
-        return Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Where(file => !file.EndsWith(".lock", StringComparison.Ordinal)) // empty, and held by the store alone
-            .Any(file => File.ReadAllBytes(file).AsSpan().IndexOf(needle) >= 0);
-    }
+    private static bool AnyFileHolds(string folder, string secret) => Disk.FilesHolding(folder, secret).Count > 0;
 
     [Fact]
     public async Task A_removed_message_is_in_no_file_of_the_store_once_the_removal_is_acknowledged()

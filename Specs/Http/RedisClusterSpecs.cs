@@ -39,21 +39,8 @@ public sealed class RedisClusterSpecs
     private readonly string _run = Guid.NewGuid().ToString("N");
 
     /// The files of any cluster node (append-only files and their manifests) whose bytes hold the text.
-    private static List<string> FilesHolding(RedisCluster cluster, string text)
-    {
-        var needle = System.Text.Encoding.UTF8.GetBytes(text);
-        var holding = new List<string>();
-        foreach (var folder in cluster.Folders)
-            foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
-            {
-                try
-                {
-                    if (File.ReadAllBytes(file).AsSpan().IndexOf(needle) >= 0) holding.Add(file);
-                }
-                catch (IOException) { } // a rewrite removed it meanwhile
-            }
-        return holding;
-    }
+    private static List<string> FilesHolding(RedisCluster cluster, string text) =>
+        [.. cluster.Folders.SelectMany(folder => Disk.FilesHolding(folder, text).Select(file => Path.Combine(folder, file)))];
 
     private static async Task UntilNoFileHoldsAsync(RedisCluster cluster, string text)
     {

@@ -77,21 +77,7 @@ public sealed class RedisModerationSpecs
         return holding;
     }
 
-    /// The files under Redis's folder (appendonlydir and its manifest included) whose bytes hold the text.
-    private static List<string> FilesHolding(string folder, string text)
-    {
-        var needle = Encoding.UTF8.GetBytes(text);
-        var holding = new List<string>();
-        foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
-        {
-            try
-            {
-                if (File.ReadAllBytes(file).AsSpan().IndexOf(needle) >= 0) holding.Add(Path.GetRelativePath(folder, file));
-            }
-            catch (FileNotFoundException) { } // a rewrite removed it meanwhile
-        }
-        return holding;
-    }
+    private static List<string> FilesHolding(string folder, string text) => Disk.FilesHolding(folder, text);
 
     private static async Task<Dictionary<string, string>> PersistenceAsync(RedisServer redis) =>
         (await redis.CliAsync("INFO", "persistence")).Split('\n').Select(l => l.Trim().Split(':', 2)).Where(p => p.Length == 2)
