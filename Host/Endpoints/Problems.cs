@@ -64,7 +64,7 @@ public static class Problems
     /// The shared log did not answer an append it was sent: the message may be stored. A retry with the same
     /// Idempotency-Key answers its index if it is, and stores it if it is not.
     public static IResult OutcomeUnknown() => Problem(503, "Outcome unknown",
-        "The message may or may not have been stored (the shared log did not answer); retry with the same Idempotency-Key.", TimeSpan.FromSeconds(1));
+        "The message may or may not have been stored (the shared log did not confirm it); retry with the same Idempotency-Key.", TimeSpan.FromSeconds(1));
 
     public static IResult Unavailable(string why) => Problem(503, "Unavailable", why, TimeSpan.FromSeconds(1));
 

@@ -27,5 +27,16 @@ public sealed class RedisOptions
     [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
     public TimeSpan RewriteAofEvery { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// How many replicas must hold a post (Redis `WAIT`) before it is acknowledged, announced or read by any node.
+    /// Zero: acknowledged once the master has it (a failover may then lose it). With replicas, 1 makes a failover to
+    /// an up-to-date replica lose no acknowledged post (docs/operations.md says what `WAIT` does and does not promise).
+    [Range(0, 16)]
+    public int Replicas { get; set; }
+
+    /// How long a post waits for <see cref="Replicas"/> before it answers `Outcome unknown` (below the link's own
+    /// timeout, or the link would give up first).
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:30")]
+    public TimeSpan ReplicaTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Configuration);
 }

@@ -42,12 +42,30 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         end
         """;
 
+    /// Lua for the end of what may be read: `visible(first)` answers the next index no node may see yet. With
+    /// <see cref="RedisOptions.Replicas"/> (`fenced`), entries past `chat:{room}:acked` are in the log but not yet known
+    /// to be on a replica: no node reads, announces or delivers them, so a failover cannot take back what a node served.
+    /// A room without the key (never posted to while fenced) shows everything.
+    private const string Visible = """
+        local function visible(first)
+          local next = first + redis.call('LLEN', @log)
+          if @fenced == '' then return next end
+          local acked = redis.call('GET', @ackedKey)
+          if acked then return math.min(next, tonumber(acked)) end
+          return next
+        end
+        """;
+
     /// Appends (or answers a retried key, or a removal already done), remembers the key and announces the entry. A
     /// removal also overwrites its target with a placeholder, in the same step. Indexes are the list's positions plus
     /// the room's first kept index (`first`, what retention trimmed). Answers {index, 0}, or {index, 1} for a key
     /// conflict, {next, 2} for a removal past the end, {first, 3} for one below the first kept index.
-    private static readonly LuaScript AppendScript = LuaScript.Prepare(Fields + "\n" + """
+    /// Fenced, it announces nothing (<see cref="PublishScript"/> does, once a replica holds the entry) and always writes
+    /// `acked` (the same value): WAIT counts this link's last write, which must come after the entry, a retried one too.
+    private static readonly LuaScript AppendScript = LuaScript.Prepare(Fields + "\n" + Visible + "\n" + """
         local first = tonumber(redis.call('GET', @firstKey) or '0')
+        local next = visible(first)
+        if @fenced ~= '' then redis.call('SET', @ackedKey, next) end
         if @key ~= '' then
           local seen = redis.call('GET', @keyKey)
           if seen then
@@ -77,31 +95,45 @@ public sealed class RedisStore : IMessageStore, ISharedLog
           redis.call('SET', @keyKey, at, 'EX', @ttl)
           if @tracked ~= '' then redis.call('ZADD', @keysKey, at, @key) end
         end
-        redis.call('SPUBLISH', @channel, @room .. '\n' .. at .. '\n' .. @entry)
+        if @fenced == '' then redis.call('SPUBLISH', @channel, @room .. '\n' .. at .. '\n' .. @entry) end
         return {at, 0}
+        """);
+
+    /// Fenced, once a replica holds the entry at `at`: every entry up to it may be read (a replica receives the log in
+    /// order), and it is announced, as stored.
+    private static readonly LuaScript PublishScript = LuaScript.Prepare("""
+        local first = tonumber(redis.call('GET', @firstKey) or '0')
+        local at = tonumber(@at)
+        if at + 1 > tonumber(redis.call('GET', @ackedKey) or '0') then redis.call('SET', @ackedKey, at + 1) end
+        if at < first then return 0 end
+        local entry = redis.call('LINDEX', @log, at - first)
+        if entry then redis.call('SPUBLISH', @channel, @room .. '\n' .. at .. '\n' .. entry) end
+        return 1
         """);
 
     /// Reads from an index on, or nothing when it is below the first kept index: one step, so a trim cannot move the
     /// list between reading `first` and the range.
-    private static readonly LuaScript ReadScript = LuaScript.Prepare("""
+    private static readonly LuaScript ReadScript = LuaScript.Prepare(Visible + "\n" + """
         local first = tonumber(redis.call('GET', @firstKey) or '0')
         local from = tonumber(@from)
-        if from < first then return {} end
-        return redis.call('LRANGE', @log, from - first, from - first + tonumber(@limit) - 1)
+        local next = visible(first)
+        if from < first or from >= next then return {} end
+        return redis.call('LRANGE', @log, from - first, math.min(from + tonumber(@limit), next) - first - 1)
         """);
 
     /// {first kept index, next index}.
-    private static readonly LuaScript BoundsScript = LuaScript.Prepare("""
+    private static readonly LuaScript BoundsScript = LuaScript.Prepare(Visible + "\n" + """
         local first = tonumber(redis.call('GET', @firstKey) or '0')
-        return {first, first + redis.call('LLEN', @log)}
+        return {first, visible(first)}
         """);
 
     /// Retention: drops entries from the head while the count is over `keep` (-1: no count) or the entry is older
     /// than `since` (Unix ms, 0: no age; an entry without a time is older than any), and the idempotency keys of the
-    /// entries dropped (a retained room's keys are listed by index in `keys`); answers the first kept index.
-    private static readonly LuaScript TrimScript = LuaScript.Prepare(Fields + "\n" + """
+    /// entries dropped (a retained room's keys are listed by index in `keys`); answers the first kept index. Never
+    /// what may not be read yet (fenced): those entries are not in the count.
+    private static readonly LuaScript TrimScript = LuaScript.Prepare(Fields + "\n" + Visible + "\n" + """
         local first = tonumber(redis.call('GET', @firstKey) or '0')
-        local len = redis.call('LLEN', @log)
+        local len = visible(first) - first
         local keep, since = tonumber(@keep), tonumber(@since)
         local drop = 0
         if keep >= 0 and len > keep then drop = len - keep end
@@ -128,6 +160,11 @@ public sealed class RedisStore : IMessageStore, ISharedLog
     private readonly TimeSpan _keyWindow;
     private readonly Func<RoomName, bool> _retained;
     private readonly TimeSpan _rewriteEvery;
+    private readonly int _replicas;
+    private readonly TimeSpan _replicaTimeout;
+
+    /// The scripts' `fenced` argument: non-empty when a post waits for replicas (see <see cref="Visible"/>).
+    private string Fenced => _replicas > 0 ? "1" : "";
 
     /// <paramref name="retained"/>: whether a retention rule names a room; its idempotency keys are then listed by index
     /// so that a trim drops them with their entries (else they would outlive them by `Redis:KeyWindow`).
@@ -151,6 +188,8 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         _db = _redis.GetDatabase();
         _keyWindow = options.KeyWindow;
         _rewriteEvery = options.RewriteAofEvery;
+        _replicas = options.Replicas;
+        _replicaTimeout = options.ReplicaTimeout;
         _subscriber = _redis.GetSubscriber();
         _redis.ConnectionRestored += (_, e) => { if (e.ConnectionType == ConnectionType.Subscription) Reconnected?.Invoke(); };
     }
@@ -167,6 +206,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
     private static RedisChannel Channel(RoomName room) => RedisChannel.Sharded($"chat:{{{room}}}:appended");
     private static RedisKey FirstKey(RoomName room) => $"chat:{{{room}}}:first";
     private static RedisKey KeysKey(RoomName room) => $"chat:{{{room}}}:keys";
+    private static RedisKey AckedKey(RoomName room) => $"chat:{{{room}}}:acked";
 
     /// `room LF index LF entry`: the room and index are ASCII, the entry is bytes (see <see cref="LogEntry"/>).
     private void Announce(RedisValue announcement)
@@ -181,11 +221,14 @@ public sealed class RedisStore : IMessageStore, ISharedLog
 
     public async Task<Reply> AppendAsync(RoomName room, Message message, Option<IdempotencyKey> key)
     {
+        var master = _db.IdentifyEndpoint(Log(room));
         var result = (RedisResult[])(await _db.ScriptEvaluateAsync(AppendScript, new
         {
             log = Log(room),
             keyKey = key.Match(k => KeyKey(room, k), () => (RedisKey)$"chat:{{{room}}}:nokey"),
             keysKey = KeysKey(room),
+            ackedKey = AckedKey(room),
+            fenced = Fenced,
             tracked = _retained(room) ? "1" : "",
             firstKey = FirstKey(room),
             key = key.Match(k => k.Value, () => ""),
@@ -204,9 +247,39 @@ public sealed class RedisStore : IMessageStore, ISharedLog
             2 => new Reply.Ahead(message.Removes.IfNone(at), at),
             _ => (Reply)new Reply.Gone(message.Removes.IfNone(at), at),
         };
+        if (answer is Reply.Posted && _replicas > 0) await ReplicatedAsync(room, master, at).ConfigureAwait(false);
         if (answer is Reply.Posted) await ListAsync(room).ConfigureAwait(false);
         if (message.Removes.IsSome && answer is Reply.Posted) Erased();
         return answer;
+    }
+
+    /// Fenced: waits until <see cref="RedisOptions.Replicas"/> replicas hold the entry (`WAIT`, on the link to the
+    /// master that ran the script: WAIT counts that link's writes), then lets it be read and announces it. Anything
+    /// short of that is <see cref="NotReplicatedException"/>: the entry is in the log, and may or may not survive a
+    /// failover, so the post's outcome is unknown.
+    private async Task ReplicatedAsync(RoomName room, System.Net.EndPoint? master, MessageIndex at)
+    {
+        // The slot moved between the two (resharding): the WAIT would count another master's writes.
+        if (master is null || !master.Equals(_db.IdentifyEndpoint(Log(room))))
+            throw new NotReplicatedException($"{room}: its slot moved while the post was appended");
+        try
+        {
+            var got = (long)await _redis.GetServer(master).ExecuteAsync("WAIT", _replicas, (long)_replicaTimeout.TotalMilliseconds).ConfigureAwait(false);
+            if (got < _replicas) throw new NotReplicatedException($"{room}: {got} of {_replicas} replicas hold index {at} after {_replicaTimeout.TotalMilliseconds} ms");
+            await _db.ScriptEvaluateAsync(PublishScript, new
+            {
+                log = Log(room),
+                firstKey = FirstKey(room),
+                ackedKey = AckedKey(room),
+                at = at.Value,
+                room = room.Value,
+                channel = $"chat:{{{room}}}:appended",
+            }).ConfigureAwait(false);
+        }
+        catch (RedisException e)
+        {
+            throw new NotReplicatedException($"{room}: index {at} appended, then: {e.Message}", e);
+        }
     }
 
     /// Rooms this node has added to <see cref="RoomsKey"/> since it started (nothing removes a room from it), so that
@@ -329,14 +402,14 @@ public sealed class RedisStore : IMessageStore, ISharedLog
     private TimeSpan Retry => _rewriteEvery < TimeSpan.FromSeconds(1) ? _rewriteEvery : TimeSpan.FromSeconds(1);
 
     public async Task<Seq<Message>> ReadAsync(RoomName room, MessageIndex from, int limit) => limit <= 0 ? Seq<Message>() :
-        toSeq(((RedisResult[])(await _db.ScriptEvaluateAsync(ReadScript, new { log = Log(room), firstKey = FirstKey(room), from = from.Value, limit }).ConfigureAwait(false))!)
+        toSeq(((RedisResult[])(await _db.ScriptEvaluateAsync(ReadScript, new { log = Log(room), firstKey = FirstKey(room), ackedKey = AckedKey(room), fenced = Fenced, from = from.Value, limit }).ConfigureAwait(false))!)
             .Select(v => LogEntry.Decode((byte[])v!))).Strict();
 
     public async Task<MessageIndex> FirstAsync(RoomName room) => (await BoundsAsync(room).ConfigureAwait(false)).First;
 
     private async Task<(MessageIndex First, MessageIndex Next)> BoundsAsync(RoomName room)
     {
-        var bounds = (RedisResult[])(await _db.ScriptEvaluateAsync(BoundsScript, new { log = Log(room), firstKey = FirstKey(room) }).ConfigureAwait(false))!;
+        var bounds = (RedisResult[])(await _db.ScriptEvaluateAsync(BoundsScript, new { log = Log(room), firstKey = FirstKey(room), ackedKey = AckedKey(room), fenced = Fenced }).ConfigureAwait(false))!;
         return (new MessageIndex((long)bounds[0]), new MessageIndex((long)bounds[1]));
     }
 
@@ -347,6 +420,8 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         {
             log = Log(room),
             firstKey = FirstKey(room),
+            ackedKey = AckedKey(room),
+            fenced = Fenced,
             keysKey = KeysKey(room),
             keyPrefix = $"chat:{{{room}}}:key:",
             keep = keep.Last ?? -1,
@@ -369,15 +444,20 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         return toSeq(found);
     }
 
-    /// Only a command the client never wrote to the socket (no link, under FailFast; still queued) is known not to
-    /// have run: a timeout or a dropped link after it was sent leaves the script's outcome unknown (a Redis stopped
-    /// with SIGSTOP runs it once it is resumed).
+    /// Only a command the client never wrote to the socket (no link, under FailFast; still queued), or one a cluster
+    /// refused without running it (its slot migrating, moved or unserved), is known not to have run: a timeout or a
+    /// dropped link after it was sent leaves the script's outcome unknown (a Redis stopped with SIGSTOP runs it once it
+    /// is resumed), and so does anything after it ran (<see cref="NotReplicatedException"/>).
     public bool FailedBeforeSending(Exception error) => error switch
     {
         RedisTimeoutException t => t.Commandstatus is CommandStatus.WaitingToBeSent or CommandStatus.WaitingInBacklog,
         RedisConnectionException c => c.CommandStatus is CommandStatus.WaitingToBeSent or CommandStatus.WaitingInBacklog,
+        RedisServerException s => NotRun.Any(prefix => s.Message.StartsWith(prefix, StringComparison.Ordinal)),
         _ => false,
     };
+
+    /// Cluster errors that a command was refused before it ran (Redis's cluster specification).
+    private static readonly string[] NotRun = ["TRYAGAIN", "CLUSTERDOWN", "MOVED", "ASK"];
 
     public async Task<MessageIndex> CountAsync(RoomName room) => (await BoundsAsync(room).ConfigureAwait(false)).Next;
 
@@ -405,3 +485,6 @@ public sealed class RedisStore : IMessageStore, ISharedLog
 
     public void Dispose() => _redis.Dispose();
 }
+
+/// A post was appended, but not (known to be) held by the replicas <see cref="RedisOptions.Replicas"/> asks for.
+public sealed class NotReplicatedException(string message, Exception? inner = null) : Exception(message, inner);
