@@ -162,6 +162,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
     private readonly TimeSpan _rewriteEvery;
     private readonly int _replicas;
     private readonly TimeSpan _replicaTimeout;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<System.Net.EndPoint, ReplicaWait> _waits = new();
 
     /// The scripts' `fenced` argument: non-empty when a post waits for replicas (see <see cref="Visible"/>).
     private string Fenced => _replicas > 0 ? "1" : "";
@@ -254,7 +255,8 @@ public sealed class RedisStore : IMessageStore, ISharedLog
     }
 
     /// Fenced: waits until <see cref="RedisOptions.Replicas"/> replicas hold the entry (`WAIT`, on the link to the
-    /// master that ran the script: WAIT counts that link's writes), then lets it be read and announces it. Anything
+    /// master that ran the script: WAIT counts that link's writes; one at a time per link, see <see cref="ReplicaWait"/>),
+    /// then lets it be read and announces it. Anything
     /// short of that is <see cref="NotReplicatedException"/>: the entry is in the log, and may or may not survive a
     /// failover, so the post's outcome is unknown.
     private async Task ReplicatedAsync(RoomName room, System.Net.EndPoint? master, MessageIndex at)
@@ -264,7 +266,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
             throw new NotReplicatedException($"{room}: its slot moved while the post was appended");
         try
         {
-            var got = (long)await _redis.GetServer(master).ExecuteAsync("WAIT", _replicas, (long)_replicaTimeout.TotalMilliseconds).ConfigureAwait(false);
+            var got = await _waits.GetOrAdd(master, m => new ReplicaWait(_redis.GetServer(m), _replicas, _replicaTimeout)).WaitAsync().ConfigureAwait(false);
             if (got < _replicas) throw new NotReplicatedException($"{room}: {got} of {_replicas} replicas hold index {at} after {_replicaTimeout.TotalMilliseconds} ms");
             await _db.ScriptEvaluateAsync(PublishScript, new
             {
