@@ -256,9 +256,8 @@ public sealed class RedisStore : IMessageStore, ISharedLog
 
     /// Fenced: waits until <see cref="RedisOptions.Replicas"/> replicas hold the entry (`WAIT`, on the link to the
     /// master that ran the script: WAIT counts that link's writes; one at a time per link, see <see cref="ReplicaWait"/>),
-    /// then lets it be read and announces it. Anything
-    /// short of that is <see cref="NotReplicatedException"/>: the entry is in the log, and may or may not survive a
-    /// failover, so the post's outcome is unknown.
+    /// then lets it be read and announces it. Anything short of that is <see cref="NotReplicatedException"/>: the entry
+    /// is in the log, and may or may not survive a failover, so the post's outcome is unknown.
     private async Task ReplicatedAsync(RoomName room, System.Net.EndPoint? master, MessageIndex at)
     {
         // The slot moved between the two (resharding): the WAIT would count another master's writes.
