@@ -43,16 +43,22 @@ public sealed class Plan(int seed, Topology topology, TimeSpan length)
 
     public enum Aim { Newest, Any, PastEnd, BelowFirst }
 
+    /// How far past a room's end a removal meant to be refused aims: more entries than the room gets in a removal's
+    /// attempts (~60 posts a second at most, for at most ~40 s).
+    public const long PastEndMargin = 10_000;
+
     /// Where a removal aims: <see cref="Where"/> (0..1) places it in its aim's range of the room as a status told it.
     public sealed record RemovePlan(string Room, Aim Aim, double Where, int[] Nodes, TimeSpan Pause)
     {
         /// The index to remove, from the room's first and next: one of the three newest (perhaps before any follower
-        /// read it), any kept one, one of three past the end (404), one below first (410; index 0 while nothing is).
+        /// read it), any kept one, one of three well past the end (404), one below first (410; index 0 while nothing is).
+        /// Well past: a removal aimed right at the end could land on another moderator's removal appended meanwhile,
+        /// and the contract does not say what removing a removal is.
         public long Target(long first, long next) => Aim switch
         {
             Aim.Newest => Math.Max(first, next - 1 - (long)(Where * 3)),
             Aim.Any => first + (long)(Where * (next - first)),
-            Aim.PastEnd => next + (long)(Where * 3),
+            Aim.PastEnd => next + PastEndMargin + (long)(Where * 3),
             _ => (long)(Where * first),
         };
     }
