@@ -13,6 +13,8 @@ public sealed class Plan(int seed, Topology topology, TimeSpan length)
     public Topology Topology { get; } = topology;
     public TimeSpan Length { get; } = length;
 
+    /// Over a Redis Cluster the two rooms are on two masters: `{chat}` hashes to slot 14028 and `{lobby}` to 10294,
+    /// which `redis-cli --cluster create` gives to its third master (10923-16383) and its second (5461-10922).
     public static readonly string[] Rooms = ["chat", "lobby"];
 
     public int Nodes => Topology == Topology.Solo ? 1 : 3;
@@ -88,21 +90,35 @@ public sealed class Plan(int seed, Topology topology, TimeSpan length)
     /// Which room a follower follows: the rooms in turn, by the follower's number (s0, s1, b0, ...).
     public static string RoomOf(string follower) => Rooms[int.Parse(follower.TrimStart('s', 'b', 'e', 't'), CultureInfo.InvariantCulture) % Rooms.Length];
 
-    public enum FaultKind { Kill, Terminate, Unwritable, KillLinks, PauseRedis, RestartRedis }
+    public enum FaultKind { Kill, Terminate, Unwritable, KillLinks, PauseRedis, RestartRedis, KillMaster, Reshard }
 
-    public sealed record Fault(TimeSpan At, FaultKind Kind, int Node, TimeSpan For)
+    /// <see cref="Room"/>: the room whose slot a Redis Cluster fault strikes (its master killed, or the slot moved).
+    public sealed record Fault(TimeSpan At, FaultKind Kind, int Node, TimeSpan For, string? Room = null)
     {
-        public override string ToString() => $"{At.TotalSeconds:F1}s {Kind}{(Kind is FaultKind.PauseRedis or FaultKind.RestartRedis ? "" : $" node {Node}")} for {For.TotalSeconds:F1}s";
+        public override string ToString() => $"{At.TotalSeconds:F1}s {Kind}{Where} for {For.TotalSeconds:F1}s";
+
+        private string Where => Kind switch
+        {
+            FaultKind.PauseRedis or FaultKind.RestartRedis => "",
+            FaultKind.KillMaster or FaultKind.Reshard => $" room {Room}",
+            _ => $" node {Node}",
+        };
     }
+
+    /// The faults a topology's nemesis draws from.
+    public static FaultKind[] Menu(Topology topology) => topology switch
+    {
+        Topology.Solo => [FaultKind.Kill, FaultKind.Terminate, FaultKind.Unwritable],
+        Topology.Shared => [FaultKind.Kill, FaultKind.KillLinks, FaultKind.PauseRedis, FaultKind.RestartRedis],
+        _ => [FaultKind.Kill, FaultKind.KillLinks, FaultKind.KillMaster, FaultKind.Reshard],
+    };
 
     /// The nemesis's schedule: a fault every few seconds from the topology's menu, the last one healed well before
     /// the end of the load.
     public IReadOnlyList<Fault> Faults()
     {
         var r = For("nemesis", 0);
-        FaultKind[] menu = Topology == Topology.Solo
-            ? [FaultKind.Kill, FaultKind.Terminate, FaultKind.Unwritable]
-            : [FaultKind.Kill, FaultKind.KillLinks, FaultKind.PauseRedis, FaultKind.RestartRedis];
+        var menu = Menu(Topology);
         var faults = new List<Fault>();
         var at = TimeSpan.FromSeconds(1.5 + r.NextDouble() * 2);
         while (true)
@@ -112,10 +128,13 @@ public sealed class Plan(int seed, Topology topology, TimeSpan length)
             {
                 FaultKind.PauseRedis => TimeSpan.FromSeconds(2.5 + r.NextDouble() * 1.5), // longer than the nodes' Redis timeouts (2 s)
                 FaultKind.KillLinks => TimeSpan.Zero,
+                FaultKind.KillMaster => TimeSpan.FromSeconds(2.5 + r.NextDouble() * 1.5), // a failover takes ~2 s (node timeout 1 s)
+                FaultKind.Reshard => TimeSpan.FromSeconds(0.5 + r.NextDouble() * 1.5),    // how long the slot's keys are split
                 _ => TimeSpan.FromSeconds(0.2 + r.NextDouble() * 2.5),
             };
             if (at + length + TimeSpan.FromSeconds(3) > Length) break;
-            faults.Add(new Fault(at, kind, r.Next(Nodes), length));
+            // A room is drawn for the cluster's faults alone, so that the other topologies' seeds plan what they did.
+            faults.Add(new Fault(at, kind, r.Next(Nodes), length, kind is FaultKind.KillMaster or FaultKind.Reshard ? Rooms[r.Next(Rooms.Length)] : null));
             at += length + TimeSpan.FromSeconds(1.5 + r.NextDouble() * 3); // a restart takes ~1.5 s more
         }
         return faults;
@@ -129,4 +148,6 @@ public sealed class Plan(int seed, Topology topology, TimeSpan length)
         string.Join("\n", followers.Select(f => $"  {f} ({RoomOf(f)}): " + string.Join("; ", Enumerable.Range(0, first).Select(n => Read(f, n)).Select(x => $"n{x.Node}"))));
 }
 
-public enum Topology { Solo, Shared }
+/// Solo: one node on SQLite. Shared: three nodes over one redis-server. Sharded: three nodes over a Redis Cluster of
+/// three masters with a replica each.
+public enum Topology { Solo, Shared, Sharded }
