@@ -3,9 +3,10 @@ using Chat.Specs.Http;
 
 namespace Chat.Specs.History;
 
-/// The service under test as real processes: one node on its SQLite file (Solo), or a redis-server and three nodes
-/// (Shared), each node a `dotnet Chat.Host.dll` child on a free 127.0.0.1 port. The nemesis's faults are methods here;
-/// a node started again keeps its file and settings and gets a new port (clients ask <see cref="AddressOf"/>).
+/// The service under test as real processes: one node on its SQLite file (Solo), a redis-server and three nodes
+/// (Shared), or a Redis Cluster of three masters with a replica each and three nodes (Sharded), each node a
+/// `dotnet Chat.Host.dll` child on a free 127.0.0.1 port. The nemesis's faults are methods here; a node started again
+/// keeps its file and settings and gets a new port (clients ask <see cref="AddressOf"/>).
 public sealed class Cluster : IAsyncDisposable
 {
     /// The nodes' own settings for every run: short polls, frequent keep-alives, and Redis timeouts of 2 s, so that a
@@ -33,27 +34,56 @@ public sealed class Cluster : IAsyncDisposable
         public bool Frozen;
     }
 
-    private Cluster(Topology topology, RedisServer? redis)
+    private Cluster(Topology topology, RedisServer? redis, RedisCluster? shards)
     {
         Redis = redis;
+        Shards = shards;
         var count = topology == Topology.Solo ? 1 : 3;
         _nodes = [.. Enumerable.Range(0, count).Select(n =>
         {
             var folder = Directory.CreateDirectory(_folder.File($"node{n}")).FullName;
-            string[] shared = redis is null ? [] : [$"--Redis:Configuration={redis.Configuration},name=node{n},{RedisTimeouts}"];
+            string[] shared = (redis, shards) switch
+            {
+                ({ } one, _) => [$"--Redis:Configuration={one.Configuration},name=node{n},{RedisTimeouts}"],
+                // Over the cluster a post is acknowledged once a replica holds it (WAIT), so that a failover keeps it.
+                (_, { } every) => [$"--Redis:Configuration={every.Configuration},name=node{n},{RedisTimeouts}", "--Redis:Replicas=1"],
+                _ => [],
+            };
             return new Node(folder, [.. Settings, .. shared]);
         })];
     }
 
     public RedisServer? Redis { get; }
+
+    /// The Redis Cluster (Sharded).
+    public RedisCluster? Shards { get; }
+
     public int Count => _nodes.Length;
 
     public static async Task<Cluster> StartAsync(Topology topology)
     {
-        var cluster = new Cluster(topology, topology == Topology.Shared ? await RedisServer.StartAsync() : null);
-        for (var n = 0; n < cluster.Count; n++) await cluster.StartAsync(n);
-        return cluster;
+        var cluster = topology switch
+        {
+            Topology.Shared => new Cluster(topology, await RedisServer.StartAsync(), null),
+            Topology.Sharded => new Cluster(topology, null, await RedisCluster.StartAsync()),
+            _ => new Cluster(topology, null, null),
+        };
+        try
+        {
+            if (cluster.Shards is { } shards && (await Task.WhenAll(Plan.Rooms.Select(room => shards.MasterOfSlotAsync(SlotOf(room))))).Distinct().Count() < Plan.Rooms.Length)
+                throw new InvalidOperationException($"the rooms {string.Join(", ", Plan.Rooms)} share a master: the cluster's faults would strike one shard only");
+            for (var n = 0; n < cluster.Count; n++) await cluster.StartAsync(n);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
     }
+
+    /// A room's slot: every key of a room carries it as a hash tag.
+    public static int SlotOf(string room) => RedisCluster.SlotOf($"chat:{{{room}}}:log");
 
     /// Where node <paramref name="n"/> listens now (while it is down: where it listened, which refuses connections).
     public Uri AddressOf(int n) => Volatile.Read(ref _nodes[n].Address);
@@ -140,22 +170,64 @@ public sealed class Cluster : IAsyncDisposable
         if (chattr.ExitCode != 0) throw new InvalidOperationException($"chattr {flag} failed: {error.Trim()}");
     }
 
-    /// `CLIENT KILL` of every link node <paramref name="n"/> has to Redis (its commands and its subscription): each
-    /// node names its links (`name=nodeN` in its Redis configuration).
+    /// `CLIENT KILL` of every link node <paramref name="n"/> has to Redis (its commands and its subscription), on
+    /// every server of a cluster: each node names its links (`name=nodeN` in its Redis configuration).
     public async Task<int> KillLinksAsync(int n)
     {
-        var redis = Redis ?? throw new InvalidOperationException("no Redis");
-        var ids = (await redis.CliAsync("CLIENT", "LIST")).Split('\n')
-            .Where(line => line.Contains($" name=node{n} ", StringComparison.Ordinal))
-            .Select(line => line.Split(' ').First(f => f.StartsWith("id=", StringComparison.Ordinal))[3..]).ToList();
-        foreach (var id in ids) await redis.CliAsync("CLIENT", "KILL", "ID", id);
-        return ids.Count;
+        IReadOnlyList<Func<string[], Task<string>>> servers = Shards is { } shards
+            ? [.. shards.LivePorts.Select(port => (Func<string[], Task<string>>)(args => RedisCluster.CliAsync(port, args)))]
+            : [(Redis ?? throw new InvalidOperationException("no Redis")).CliAsync];
+        var killed = 0;
+        foreach (var cli in servers)
+        {
+            var ids = (await cli(["CLIENT", "LIST"])).Split('\n')
+                .Where(line => line.Contains($" name=node{n} ", StringComparison.Ordinal))
+                .Select(line => line.Split(' ').First(f => f.StartsWith("id=", StringComparison.Ordinal))[3..]).ToList();
+            foreach (var id in ids) await cli(["CLIENT", "KILL", "ID", id]);
+            killed += ids.Count;
+        }
+        return killed;
     }
 
-    /// Heals what a run may have left broken: every node up, every store writable, Redis running.
+    /// kill -9 of the redis-server that is master of <paramref name="room"/>'s slot; once its replica is promoted
+    /// (every server says `cluster_state:ok` and that the replica serves the slot) and <paramref name="down"/> has
+    /// passed since the kill, it is started again on its port, folder and nodes.conf, and rejoins as the replica of
+    /// the new master. Says what happened, for the history.
+    public async Task<string> KillMasterAsync(string room, TimeSpan down)
+    {
+        var shards = Shards ?? throw new InvalidOperationException("no Redis Cluster");
+        var slot = SlotOf(room);
+        var master = await shards.MasterOfSlotAsync(slot);
+        var replica = await shards.ReplicaOfAsync(master);
+        var clock = Stopwatch.StartNew();
+        await shards.KillAsync(master);
+        await shards.UntilServedByAsync(slot, replica);
+        var failover = clock.Elapsed;
+        if (down - clock.Elapsed is { Ticks: > 0 } rest) await Task.Delay(rest);
+        await shards.RestartAsync(master);
+        return $"master {master} of slot {slot} killed, replica {replica} serving it after {failover.TotalSeconds:F1} s, {master} back as its replica after {clock.Elapsed.TotalSeconds:F1} s";
+    }
+
+    /// Moves <paramref name="room"/>'s slot with its keys to the master that serves no room of the plan (so the rooms
+    /// stay on two masters), its keys split between the two for about <paramref name="spread"/>.
+    public async Task<string> ReshardAsync(string room, TimeSpan spread)
+    {
+        var shards = Shards ?? throw new InvalidOperationException("no Redis Cluster");
+        var slot = SlotOf(room);
+        var source = await shards.MasterOfSlotAsync(slot);
+        var serving = await Task.WhenAll(Plan.Rooms.Select(r => shards.MasterOfSlotAsync(SlotOf(r))));
+        var target = (await shards.MastersAsync()).First(port => !serving.Contains(port));
+        var clock = Stopwatch.StartNew();
+        var keys = await shards.MoveSlotAsync(slot, target, spread);
+        return $"slot {slot} moved from {source} to {target} with {keys} keys in {clock.Elapsed.TotalSeconds:F1} s";
+    }
+
+    /// Heals what a run may have left broken: every node up, every store writable, Redis running (every server of a
+    /// cluster, and the cluster ok).
     public async Task HealAsync()
     {
         Redis?.Resume();
+        if (Shards is not null) await Shards.HealAsync();
         for (var n = 0; n < Count; n++)
         {
             if (_nodes[n].Frozen) await ThawStoreAsync(n);
@@ -175,6 +247,7 @@ public sealed class Cluster : IAsyncDisposable
             try { Redis.Resume(); } catch (InvalidOperationException) { }
             await Redis.DisposeAsync();
         }
+        if (Shards is not null) await Shards.DisposeAsync();
         _folder.Dispose();
     }
 }

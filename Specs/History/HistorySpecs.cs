@@ -21,6 +21,9 @@ public sealed class HistorySpecs(ITestOutputHelper output)
     [Fact]
     public Task Three_nodes_over_Redis_through_kill_9_dropped_links_a_stopped_and_a_restarted_Redis() => RunAsync(Topology.Shared, defaultSeed: 75);
 
+    [Fact]
+    public Task Three_nodes_over_a_Redis_Cluster_through_a_killed_master_and_a_reshard() => RunAsync(Topology.Sharded, defaultSeed: 771);
+
     private async Task RunAsync(Topology topology, int defaultSeed)
     {
         var settings = Scenario.Settings.FromEnvironment(defaultSeed);
@@ -49,6 +52,7 @@ public sealed class PlanSpecs
     [Theory]
     [InlineData(Topology.Solo)]
     [InlineData(Topology.Shared)]
+    [InlineData(Topology.Sharded)]
     public void The_same_seed_plans_the_same_operations_and_faults(Topology topology)
     {
         var cast = Clients.Cast.For(topology);
@@ -61,12 +65,17 @@ public sealed class PlanSpecs
     [Theory]
     [InlineData(Topology.Solo, 1)]
     [InlineData(Topology.Shared, 75)]
+    [InlineData(Topology.Sharded, 771)]
     public void The_default_seeds_plan_every_fault_in_a_short_run(Topology topology, int seed)
     {
         var kinds = new Plan(seed, topology, TimeSpan.FromSeconds(20)).Faults().Select(f => f.Kind).ToHashSet();
-        Plan.FaultKind[] menu = topology == Topology.Solo
-            ? [Plan.FaultKind.Kill, Plan.FaultKind.Terminate, Plan.FaultKind.Unwritable]
-            : [Plan.FaultKind.Kill, Plan.FaultKind.KillLinks, Plan.FaultKind.PauseRedis, Plan.FaultKind.RestartRedis];
+        Plan.FaultKind[] menu = topology switch
+        {
+            Topology.Solo => [Plan.FaultKind.Kill, Plan.FaultKind.Terminate, Plan.FaultKind.Unwritable],
+            Topology.Shared => [Plan.FaultKind.Kill, Plan.FaultKind.KillLinks, Plan.FaultKind.PauseRedis, Plan.FaultKind.RestartRedis],
+            _ => [Plan.FaultKind.Kill, Plan.FaultKind.KillLinks, Plan.FaultKind.KillMaster, Plan.FaultKind.Reshard],
+        };
+        Assert.Equal(menu, Plan.Menu(topology));
         Assert.All(menu, kind => Assert.Contains(kind, kinds));
     }
 }

@@ -44,6 +44,12 @@ public static class Nemesis
                 case Plan.FaultKind.RestartRedis:
                     await cluster.Redis!.RestartAsync(down: fault.For);
                     break;
+                case Plan.FaultKind.KillMaster:
+                    detail += $" ({await cluster.KillMasterAsync(fault.Room!, fault.For)})";
+                    break;
+                case Plan.FaultKind.Reshard:
+                    detail += $" ({await cluster.ReshardAsync(fault.Room!, fault.For)})";
+                    break;
                 default: throw new ArgumentOutOfRangeException(nameof(plan), fault.Kind, "no such fault");
             }
             recorder.Add(op with { Outcome = Outcome.Ok, Detail = detail });

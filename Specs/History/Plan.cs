@@ -13,6 +13,8 @@ public sealed class Plan(int seed, Topology topology, TimeSpan length)
     public Topology Topology { get; } = topology;
     public TimeSpan Length { get; } = length;
 
+    /// Over a Redis Cluster the two rooms are on two masters: `{chat}` hashes to slot 14028 and `{lobby}` to 10294,
+    /// which `redis-cli --cluster create` gives to its third master (10923-16383) and its second (5461-10922).
     public static readonly string[] Rooms = ["chat", "lobby"];
 
     public int Nodes => Topology == Topology.Solo ? 1 : 3;
@@ -43,16 +45,22 @@ public sealed class Plan(int seed, Topology topology, TimeSpan length)
 
     public enum Aim { Newest, Any, PastEnd, BelowFirst }
 
+    /// How far past a room's end a removal meant to be refused aims: more entries than the room gets in a removal's
+    /// attempts (~60 posts a second at most, for at most ~40 s).
+    public const long PastEndMargin = 10_000;
+
     /// Where a removal aims: <see cref="Where"/> (0..1) places it in its aim's range of the room as a status told it.
     public sealed record RemovePlan(string Room, Aim Aim, double Where, int[] Nodes, TimeSpan Pause)
     {
         /// The index to remove, from the room's first and next: one of the three newest (perhaps before any follower
-        /// read it), any kept one, one of three past the end (404), one below first (410; index 0 while nothing is).
+        /// read it), any kept one, one of three well past the end (404), one below first (410; index 0 while nothing is).
+        /// Well past: a removal aimed right at the end could land on another moderator's removal appended meanwhile,
+        /// and the contract does not say what removing a removal is.
         public long Target(long first, long next) => Aim switch
         {
             Aim.Newest => Math.Max(first, next - 1 - (long)(Where * 3)),
             Aim.Any => first + (long)(Where * (next - first)),
-            Aim.PastEnd => next + (long)(Where * 3),
+            Aim.PastEnd => next + PastEndMargin + (long)(Where * 3),
             _ => (long)(Where * first),
         };
     }
@@ -82,21 +90,35 @@ public sealed class Plan(int seed, Topology topology, TimeSpan length)
     /// Which room a follower follows: the rooms in turn, by the follower's number (s0, s1, b0, ...).
     public static string RoomOf(string follower) => Rooms[int.Parse(follower.TrimStart('s', 'b', 'e', 't'), CultureInfo.InvariantCulture) % Rooms.Length];
 
-    public enum FaultKind { Kill, Terminate, Unwritable, KillLinks, PauseRedis, RestartRedis }
+    public enum FaultKind { Kill, Terminate, Unwritable, KillLinks, PauseRedis, RestartRedis, KillMaster, Reshard }
 
-    public sealed record Fault(TimeSpan At, FaultKind Kind, int Node, TimeSpan For)
+    /// <see cref="Room"/>: the room whose slot a Redis Cluster fault strikes (its master killed, or the slot moved).
+    public sealed record Fault(TimeSpan At, FaultKind Kind, int Node, TimeSpan For, string? Room = null)
     {
-        public override string ToString() => $"{At.TotalSeconds:F1}s {Kind}{(Kind is FaultKind.PauseRedis or FaultKind.RestartRedis ? "" : $" node {Node}")} for {For.TotalSeconds:F1}s";
+        public override string ToString() => $"{At.TotalSeconds:F1}s {Kind}{Where} for {For.TotalSeconds:F1}s";
+
+        private string Where => Kind switch
+        {
+            FaultKind.PauseRedis or FaultKind.RestartRedis => "",
+            FaultKind.KillMaster or FaultKind.Reshard => $" room {Room}",
+            _ => $" node {Node}",
+        };
     }
+
+    /// The faults a topology's nemesis draws from.
+    public static FaultKind[] Menu(Topology topology) => topology switch
+    {
+        Topology.Solo => [FaultKind.Kill, FaultKind.Terminate, FaultKind.Unwritable],
+        Topology.Shared => [FaultKind.Kill, FaultKind.KillLinks, FaultKind.PauseRedis, FaultKind.RestartRedis],
+        _ => [FaultKind.Kill, FaultKind.KillLinks, FaultKind.KillMaster, FaultKind.Reshard],
+    };
 
     /// The nemesis's schedule: a fault every few seconds from the topology's menu, the last one healed well before
     /// the end of the load.
     public IReadOnlyList<Fault> Faults()
     {
         var r = For("nemesis", 0);
-        FaultKind[] menu = Topology == Topology.Solo
-            ? [FaultKind.Kill, FaultKind.Terminate, FaultKind.Unwritable]
-            : [FaultKind.Kill, FaultKind.KillLinks, FaultKind.PauseRedis, FaultKind.RestartRedis];
+        var menu = Menu(Topology);
         var faults = new List<Fault>();
         var at = TimeSpan.FromSeconds(1.5 + r.NextDouble() * 2);
         while (true)
@@ -106,10 +128,13 @@ public sealed class Plan(int seed, Topology topology, TimeSpan length)
             {
                 FaultKind.PauseRedis => TimeSpan.FromSeconds(2.5 + r.NextDouble() * 1.5), // longer than the nodes' Redis timeouts (2 s)
                 FaultKind.KillLinks => TimeSpan.Zero,
+                FaultKind.KillMaster => TimeSpan.FromSeconds(2.5 + r.NextDouble() * 1.5), // a failover takes ~2 s (node timeout 1 s)
+                FaultKind.Reshard => TimeSpan.FromSeconds(0.5 + r.NextDouble() * 1.5),    // how long the slot's keys are split
                 _ => TimeSpan.FromSeconds(0.2 + r.NextDouble() * 2.5),
             };
             if (at + length + TimeSpan.FromSeconds(3) > Length) break;
-            faults.Add(new Fault(at, kind, r.Next(Nodes), length));
+            // A room is drawn for the cluster's faults alone, so that the other topologies' seeds plan what they did.
+            faults.Add(new Fault(at, kind, r.Next(Nodes), length, kind is FaultKind.KillMaster or FaultKind.Reshard ? Rooms[r.Next(Rooms.Length)] : null));
             at += length + TimeSpan.FromSeconds(1.5 + r.NextDouble() * 3); // a restart takes ~1.5 s more
         }
         return faults;
@@ -123,4 +148,6 @@ public sealed class Plan(int seed, Topology topology, TimeSpan length)
         string.Join("\n", followers.Select(f => $"  {f} ({RoomOf(f)}): " + string.Join("; ", Enumerable.Range(0, first).Select(n => Read(f, n)).Select(x => $"n{x.Node}"))));
 }
 
-public enum Topology { Solo, Shared }
+/// Solo: one node on SQLite. Shared: three nodes over one redis-server. Sharded: three nodes over a Redis Cluster of
+/// three masters with a replica each.
+public enum Topology { Solo, Shared, Sharded }

@@ -40,13 +40,14 @@ public static class Scenario
         var clients = new Clients(plan, cluster, recorder, stop.Token);
         var load = clients.RunAsync(cast);
         var faults = await Nemesis.RunAsync(plan, cluster, recorder, unwritable);
+        log($"faults done: {string.Join("; ", faults)}");
         var rest = settings.Length - TimeSpan.FromMicroseconds(recorder.Now);
         if (rest > TimeSpan.Zero) await Task.Delay(rest);
         await stop.CancelAsync();
         await load.WaitAsync(TimeSpan.FromSeconds(60)); // each request is bounded by its own timeout
 
         await cluster.HealAsync();
-        if (topology == Topology.Shared && !await clients.SettleAsync(TimeSpan.FromSeconds(20)))
+        if (topology != Topology.Solo && !await clients.SettleAsync(TimeSpan.FromSeconds(20)))
             log("the nodes did not settle on one `next` within 20 s: the audit reads what each has");
         await clients.AuditAsync();
 

@@ -166,6 +166,41 @@ public sealed class RedisClusterSpecs
         Assert.Contains("The shared log is back", b.Stdout); // the link did drop
     }
 
+    /// The history's cluster faults (Specs/History) do what they say. A key's slot is known without asking; a slot
+    /// moved with its keys, a batch at a time, is then served by the new master everywhere, with every key; a master
+    /// killed is replaced by its replica, and started again on its folder it rejoins as that one's replica, holding what
+    /// was written meanwhile.
+    [Fact]
+    public async Task A_slot_moves_with_its_keys_and_a_killed_master_rejoins_as_the_replica_of_its_successor()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        foreach (var key in new[] { "chat:{chat}:log", "chat:{lobby}:log", "no-tag", "{}empty-tag", "a{b}c{d}", "{ü}" })
+            Assert.Equal(await cluster.CliAsync("CLUSTER", "KEYSLOT", key), RedisCluster.SlotOf(key).ToString());
+        Assert.Equal((14028, 10294), (RedisCluster.SlotOf("chat:{chat}:log"), RedisCluster.SlotOf("chat:{lobby}:log")));
+
+        const int Keys = 25; // three batches
+        var slot = RedisCluster.SlotOf("{moved}");
+        for (var i = 0; i < Keys; i++) Assert.Equal("OK", await cluster.CliAsync("SET", $"{{moved}}:{i}", $"v{i}"));
+        var source = await cluster.MasterOfSlotAsync(slot);
+        var target = (await cluster.MastersAsync()).First(port => port != source);
+        Assert.Equal(Keys, await cluster.MoveSlotAsync(slot, target, TimeSpan.FromMilliseconds(300)));
+        Assert.Equal(target, await cluster.MasterOfSlotAsync(slot));
+        Assert.Equal("0", await RedisCluster.CliAsync(source, "CLUSTER", "COUNTKEYSINSLOT", slot.ToString()));
+        Assert.Equal(Keys.ToString(), await RedisCluster.CliAsync(target, "CLUSTER", "COUNTKEYSINSLOT", slot.ToString()));
+        Assert.Equal("v7", await RedisCluster.CliAsync(source, "GET", "{moved}:7")); // redirected to the target
+
+        var replica = await cluster.ReplicaOfAsync(target);
+        await cluster.KillAsync(target);
+        await cluster.UntilServedByAsync(slot, replica);
+        Assert.Equal("OK", await cluster.CliAsync("SET", "{moved}:after", "failover"));
+        await cluster.RestartAsync(target);
+        var replication = await RedisCluster.CliAsync(target, "INFO", "replication");
+        Assert.Contains("role:slave", replication);
+        Assert.Contains($"master_port:{replica}", replication);
+        Assert.Equal(replica, await cluster.MasterOfSlotAsync(slot));
+        Assert.Equal((Keys + 1).ToString(), await RedisCluster.CliAsync(target, "CLUSTER", "COUNTKEYSINSLOT", slot.ToString()));
+    }
+
     /// How many clients subscribe to the room's sharded channel, over every node of the cluster.
     private static async Task<int> SubscribersAsync(RedisCluster cluster, string room)
     {
