@@ -43,9 +43,20 @@ public sealed class LongPoll(RoomDirectory rooms, IMessageStore store, Access ac
     public static async Task<Outcome?> ReadOlderAsync(Outcome? outcome, RoomLoop room, IMessageStore store)
     {
         if (outcome is not Outcome.Replied { Reply: Reply.FromStore older }) return outcome;
-        var read = await store.ReadAsync(room.Name, older.Want);
+        Seq<Message> read;
+        MessageIndex first;
+        try
+        {
+            read = await store.ReadAsync(room.Name, older.Want);
+            first = read.IsEmpty ? await store.FirstAsync(room.Name) : default;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Redis unreachable, or a slot failing over or moving: 503 and retry, never a 500.
+            Observability.Log.StoreReadFailed(room.Logger, e, room.Name.Value);
+            return new Outcome.Unavailable("the message could not be read from the store; retry");
+        }
         if (!read.IsEmpty) return new Outcome.Messages(older.Want.At, read, WasHeld: false);
-        var first = await store.FirstAsync(room.Name);
         if (older.Want.At >= first) return new Outcome.Unavailable("the message could not be read from the store");
         room.Send(new Command.Trim(first));
         return new Outcome.Replied(new Reply.Gone(older.Want.At, first));

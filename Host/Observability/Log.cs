@@ -36,6 +36,9 @@ internal static partial class Log
     [LoggerMessage(12, LogLevel.Warning, "The SQLite WAL could not be emptied after an erasure; the erased text stays in it until the checkpoint thread empties it")]
     public static partial void WalNotEmptied(ILogger log);
 
+    [LoggerMessage(13, LogLevel.Warning, "Room {Room}: older messages could not be read from the store; the read was answered 503")]
+    public static partial void StoreReadFailed(ILogger log, Exception error, string room);
+
     [LoggerMessage(11, LogLevel.Warning, "A retention sweep failed; the next one tries again")]
     public static partial void RetentionFailed(ILogger log, Exception error);
 }

@@ -42,6 +42,9 @@ public sealed class RoomLoop : IStoreSink
 
     public RoomName Name { get; }
 
+    /// What the room's own reads off the loop log to.
+    public ILogger Logger => _log;
+
     /// Out of the directory: its state is no longer the room's (a request holding it asks the directory again).
     public bool IsUnloaded => _unloaded;
 

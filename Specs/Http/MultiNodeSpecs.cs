@@ -241,6 +241,33 @@ public sealed class MultiNodeSpecs
         Assert.Equal("2", await redis.CliAsync("LLEN", "chat:{chat}:log"));
     }
 
+    /// A message older than the room's window is read from Redis; while Redis does not answer, the seed route and the
+    /// batch say 503 with Retry-After (found by the history checker over a cluster: a 500 during a failover).
+    [Fact]
+    public async Task A_read_of_older_messages_Redis_does_not_answer_is_503_not_500()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var folder = new TempFolder("chat-read-stopped-");
+        await using var node = await ChildHost.StartAsync(folder.File("node.db"),
+            $"--Redis:Configuration={redis.Configuration},asyncTimeout=1000,syncTimeout=1000", "--Chat:WindowCount=2");
+        using var client = node.Client();
+        for (var i = 0; i < 4; i++) Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/chat/post", Form($"m{i}"))).StatusCode);
+        Assert.Equal((HttpStatusCode.OK, "m0"), await client.GetTextAsync("/chat/get/0")); // out of the window: from Redis
+
+        redis.Pause();
+        try
+        {
+            foreach (var path in new[] { "/chat/get/0", "/rooms/chat/messages?from=0" })
+            {
+                using var answer = await client.GetAsync(path).WaitAsync(Wire.Bound);
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+                Assert.NotNull(answer.Headers.RetryAfter);
+                Assert.Equal("application/problem+json", answer.Content.Headers.ContentType?.MediaType);
+            }
+        }
+        finally { redis.Resume(); }
+    }
+
     [Fact]
     public async Task Readiness_shows_the_redis_link()
     {

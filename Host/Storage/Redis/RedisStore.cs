@@ -457,8 +457,9 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         _ => false,
     };
 
-    /// Cluster errors that a command was refused before it ran (Redis's cluster specification).
-    private static readonly string[] NotRun = ["TRYAGAIN", "CLUSTERDOWN", "MOVED", "ASK"];
+    /// Errors saying a command was refused before it ran: the cluster's (its specification), and a write sent to a
+    /// former master that is a replica now (after a failover, before the node learned of it).
+    private static readonly string[] NotRun = ["TRYAGAIN", "CLUSTERDOWN", "MOVED", "ASK", "READONLY"];
 
     public async Task<MessageIndex> CountAsync(RoomName room) => (await BoundsAsync(room).ConfigureAwait(false)).Next;
 
