@@ -27,8 +27,9 @@ public static partial class Room
         return offset >= 0 && offset < state.Recent.Count && state.Recent[(int)offset].RemovedBy.Case is MessageIndex by ? Posted(by) : null;
     }
 
+    /// A first attempt removed since has no text left to compare: its retry answers its index, as any retry would.
     private static Effect Retry(RoomState state, Command.Post post, KeyEntry first) =>
-        !first.Message.Text.Equals(post.Message.Text) ? new Effect.Answer(post.Poster, new Reply.KeyConflict(first.At))
+        first.Message.RemovedBy.IsNone && !first.Message.Text.Equals(post.Message.Text) ? new Effect.Answer(post.Poster, new Reply.KeyConflict(first.At))
         : first.At < state.Visible ? new Effect.Answer(post.Poster, Posted(first.At))
         : new Effect.AwaitStore(post.Poster, first.At);
 

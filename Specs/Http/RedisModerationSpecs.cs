@@ -273,4 +273,21 @@ public sealed class RedisModerationSpecs
         Assert.Equal(20, await PostAsync(onB, room, "after"));
         Assert.Equal((HttpStatusCode.OK, "after"), await onA.GetTextAsync($"/rooms/{room}/get/20"));
     }
+
+    /// A post retried with its key after a moderator removed it answers its index, as any retry does: its text is
+    /// gone, so there is nothing to find in conflict (a 422 told the client its own post was someone else's).
+    [Fact]
+    public async Task A_post_retried_after_its_removal_answers_its_index()
+    {
+        await using var redis = await StartRedisAsync();
+        using var folder = new TempFolder("chat-redis-retry-removed-");
+        await using var a = await ChildHost.StartAsync(folder.File("a.db"), Settings(redis));
+        await using var b = await ChildHost.StartAsync(folder.File("b.db"), Settings(redis));
+        using var onA = a.Client();
+        using var onB = b.Client();
+        Assert.Equal(0, await PostAsync(onA, "retried", "first words", key: "retry-me"));
+        Assert.Equal(1, await RemoveAsync(onA, "retried", 0));
+        Assert.Equal(0, await PostAsync(onB, "retried", "first words", key: "retry-me"));
+        Assert.Equal("2", await redis.CliAsync("LLEN", "chat:{retried}:log"));
+    }
 }

@@ -69,6 +69,15 @@ public sealed class RemovalSpecs
     }
 
     [Fact]
+    public void A_retried_post_whose_first_attempt_was_removed_answers_its_index_not_a_conflict()
+    {
+        var room = Room.Step(Room.Step(Stored(4), Remove(0, 1)).State, new Command.Stored(new MessageIndex(5))).State;
+        Assert.Equal(Seq1<Effect>(new Effect.Answer(new WaiterId(2), new Reply.Posted(MessageIndex.Zero))), Room.Decide(room, Post(0, 2, "k0")));
+        // Not removed, another text under the key is still a conflict.
+        Assert.Equal(Seq1<Effect>(new Effect.Answer(new WaiterId(2), new Reply.KeyConflict(MessageIndex.Zero))), Room.Decide(Stored(4), Post(1, 2, "k0")));
+    }
+
+    [Fact]
     public void A_removal_of_a_message_past_the_window_start_finds_it_by_its_offset()
     {
         var room = Stored(6, new RoomLimits(WindowCount: 3, WindowBytes: 1024, KeyCount: 10)); // the window holds 3, 4, 5

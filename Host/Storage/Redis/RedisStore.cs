@@ -71,8 +71,8 @@ public sealed class RedisStore : IMessageStore, ISharedLog
           if seen then
             local at = tonumber(seen)
             if at < first then return {at, 0} end
-            local _, _, _, _, text = fields(redis.call('LINDEX', @log, at - first))
-            if text == @text then return {at, 0} end
+            local _, _, _, by, text = fields(redis.call('LINDEX', @log, at - first))
+            if text == @text or by ~= '' then return {at, 0} end -- removed since: nothing left to compare
             return {at, 1}
           end
         end
