@@ -222,7 +222,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
 
     public async Task<Reply> AppendAsync(RoomName room, Message message, Option<IdempotencyKey> key)
     {
-        var master = _db.IdentifyEndpoint(Log(room));
+        var master = _replicas > 0 ? MasterOf(room) : null;
         var result = (RedisResult[])(await _db.ScriptEvaluateAsync(AppendScript, new
         {
             log = Log(room),
@@ -254,6 +254,20 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         return answer;
     }
 
+    /// The master serving the room's slot, as the multiplexer's slot map says (no round trip: IdentifyEndpoint would
+    /// ask Redis, synchronously, blocking a pool thread per post); null when none is known.
+    private System.Net.EndPoint? MasterOf(RoomName room)
+    {
+        try
+        {
+            return _redis.GetServer(Log(room), flags: CommandFlags.DemandMaster).EndPoint;
+        }
+        catch (RedisException)
+        {
+            return null;
+        }
+    }
+
     /// Fenced: waits until <see cref="RedisOptions.Replicas"/> replicas hold the entry (`WAIT`, on the link to the
     /// master that ran the script: WAIT counts that link's writes; one at a time per link, see <see cref="ReplicaWait"/>),
     /// then lets it be read and announces it. Anything short of that is <see cref="NotReplicatedException"/>: the entry
@@ -261,7 +275,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
     private async Task ReplicatedAsync(RoomName room, System.Net.EndPoint? master, MessageIndex at)
     {
         // The slot moved between the two (resharding): the WAIT would count another master's writes.
-        if (master is null || !master.Equals(_db.IdentifyEndpoint(Log(room))))
+        if (master is null || !master.Equals(MasterOf(room)))
             throw new NotReplicatedException($"{room}: its slot moved while the post was appended");
         try
         {
