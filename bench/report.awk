@@ -7,7 +7,9 @@
 # (the tool's --rounds windows), like the fan-out's: on a shared machine, a stall lands in one round.
 # Every throughput load with followers also gives the server's CPU per 1,000 deliveries (its CPU ms in the run over
 # deliveries / 1,000). With chat-sqlite beside nchan or floor (bench/floor, the C floor), columns sqlite/nchan and
-# sqlite/floor, and under the table the targets of issue 19 whose servers ran, each met or not.
+# sqlite/floor, and under the table the targets of issue 19 whose servers ran, each met or not. Each chat-redis-*
+# server (a replica, a Redis Cluster) beside chat-redis gets a column of its ratio to chat-redis (one redis-server),
+# and under the table those ratios run by run for the durable load at 64 posters.
 # Usage: awk -v servers="chat-memory reference nchan" -v memload=15000 -f report.awk raw.jsonl
 function get(line, key,    m) {
     if (match(line, "\"" key "\":(\"[^\"]*\"|[^,}]*)")) {
@@ -85,12 +87,18 @@ END {
     # Issue 19 holds chat-sqlite against nginx + nchan and against the C floor.
     if (has("chat-sqlite") && has("nchan")) { xnum[++nx] = "chat-sqlite"; xden[nx] = "nchan"; xname[nx] = "sqlite/nchan" }
     if (has("chat-sqlite") && has("floor")) { xnum[++nx] = "chat-sqlite"; xden[nx] = "floor"; xname[nx] = "sqlite/floor" }
+    nx19 = nx
+    # Issue 31: a replica, a Redis Cluster, each over one redis-server.
+    if (has("chat-redis"))
+        for (i = 1; i <= ns; i++)
+            if (sv[i] ~ /^chat-redis-/) { xnum[++nx] = sv[i]; xden[nx] = "chat-redis"; xname[nx] = substr(sv[i], 12) "/redis" }
+    for (x = 1; x <= nx; x++) xw[x] = length(xname[x]) > 13 ? length(xname[x]) : 13
     fw = 48
     for (f = 1; f <= nfig; f++) if (length(order[f]) > fw) fw = length(order[f])
     line = sprintf("%-" fw "s", "figure (median)")
     for (i = 1; i <= ns; i++) { w[i] = length(sv[i]) > 12 ? length(sv[i]) : 12; line = line sprintf(" %" w[i] "s", sv[i]) }
     if (hasref) for (i = 1; i <= ns; i++) if (sv[i] != "reference") line = line sprintf(" %15s", sv[i] "/ref")
-    for (x = 1; x <= nx; x++) line = line sprintf(" %13s", xname[x])
+    for (x = 1; x <= nx; x++) line = line sprintf(" %" xw[x] "s", xname[x])
     print line
     for (f = 1; f <= nfig; f++) {
         fig = order[f]
@@ -98,7 +106,7 @@ END {
         ref = median(fig SUBSEP "reference")
         for (i = 1; i <= ns; i++) line = line sprintf(" %" w[i] "s", fmt(median(fig SUBSEP sv[i])))
         if (hasref) for (i = 1; i <= ns; i++) if (sv[i] != "reference") line = line sprintf(" %15s", ratio(median(fig SUBSEP sv[i]), ref))
-        for (x = 1; x <= nx; x++) line = line sprintf(" %13s", ratio(median(fig SUBSEP xnum[x]), median(fig SUBSEP xden[x])))
+        for (x = 1; x <= nx; x++) line = line sprintf(" %" xw[x] "s", ratio(median(fig SUBSEP xnum[x]), median(fig SUBSEP xden[x])))
         print line
     }
     line = sprintf("%-" fw "s", "missing/wrong deliveries, mismatches, errors")
@@ -109,6 +117,13 @@ END {
         print "  N/2 waiters on node B and N/2 on node C; throughput loads spread posters and followers over A, B and C;"
         print "  its CPU and memory are the three nodes' and redis-server's together"
     }
+    if (has("chat-redis-replica"))
+        print "chat-redis-replica = the same with a replica of the redis-server, Redis:Replicas=1 (a post waits for WAIT 1)"
+    if (has("chat-redis-cluster") || has("chat-redis-cluster-async")) {
+        print "chat-redis-cluster = a Redis Cluster (3 masters, 3 replicas; AOF, fsync always) under the same three nodes,"
+        print "  Redis:Replicas=1 (a post waits for WAIT 1); chat-redis-cluster-async: Redis:Replicas=0; CPU and memory are all nine processes'"
+    }
+    redis_runs()
     # Issue 4's targets for durable posts at 64 posters, from the medians above; then the same ratios run by run.
     fig = "durable, 64 posters: posts/s"
     if (nx4 && (fig SUBSEP "chat-sqlite") in count) {
@@ -132,6 +147,22 @@ END {
         }
     }
     issue19()
+}
+# The chat-redis-* ratios to chat-redis at 64 durable posters (one room or several), run by run: their spread.
+function redis_runs(    f, fig, x, j, a, b, line) {
+    for (f = 1; f <= nfig; f++) {
+        fig = order[f]
+        if (fig !~ /^durable, 64 posters(, [0-9]+ rooms)?: posts\/s$/) continue
+        for (x = nx19 + 1; x <= nx; x++) {
+            line = sprintf("  %s, %s, run by run:", substr(fig, 1, length(fig) - 9), xname[x])
+            for (j = 1; j <= nruns; j++) {
+                a = ((fig SUBSEP xnum[x], runs[j]) in byrun) ? byrun[fig SUBSEP xnum[x], runs[j]] : ""
+                b = ((fig SUBSEP xden[x], runs[j]) in byrun) ? byrun[fig SUBSEP xden[x], runs[j]] : ""
+                line = line " " ratio(a, b)
+            }
+            print line
+        }
+    }
 }
 function header19() { if (!t19++) { print ""; print "targets of issue 19 (ratios of the medians above):" } }
 # One target: the ratio of two servers' medians of fig against a limit ("<=", "<" or ">="); nothing when either is

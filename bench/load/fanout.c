@@ -27,7 +27,7 @@ static const char *proto_name(const target_t *t) { return t->proto == PROTO_CHAT
 static int send_poll(fan_t *f, waiter_t *w)
 {
     char req[1024];
-    int len = build_get(f->t, req, sizeof req, w->index, w->lm, w->etag);
+    int len = build_get(f->t, req, sizeof req, ROOM_SEED, w->index, w->lm, w->etag);
     resp_reset(&w->r);
     w->done = 0;
     return send_all(w->fd, req, (size_t)len);
@@ -86,7 +86,7 @@ static int fan_round(fan_t *f, int round, int warmup, int settle_ms, samples_t *
     int64_t now0 = now_ns();
     snprintf(text, sizeof text, "fanout-%d-%d-%lld", getpid(), round, (long long)(now0 % 1000000007));
     uint64_t want = fnv1a(text, strlen(text));
-    int len = build_post(f->t, req, sizeof req, text), expect = alive_count(f), got = 0, wrong = 0, post_done = 0;
+    int len = build_post(f->t, req, sizeof req, ROOM_SEED, text), expect = alive_count(f), got = 0, wrong = 0, post_done = 0;
     resp_reset(&f->post_r);
     lat->n = 0;
     int64_t ticks0 = proc_cpu_ticks(f->t), cpu0 = cpu_self_ns(), t0 = now_ns(), post_ack = -1;
@@ -158,7 +158,7 @@ static void print_mem(fan_t *f, const char *phase, int64_t rss, int64_t pss, int
 int run_fanout(target_t *t, const opts_t *o)
 {
     fan_t f = { .t = t, .o = o, .n = o->waiters };
-    int64_t k = probe_count(t);
+    int64_t k = probe_count(t, ROOM_SEED);
     if (k < 0) { fprintf(stderr, "fanout: could not find the message count\n"); return 1; }
     f.w = calloc((size_t)f.n, sizeof *f.w);
     int *fds = malloc((size_t)f.n * sizeof *fds);

@@ -31,12 +31,13 @@ uint64_t fnv1a(const char *p, size_t n);
    connection i goes to ports[i % nports], posts may go to a node of their own (post_port). */
 enum proto { PROTO_CHAT, PROTO_NCHAN };
 #define MAX_PORTS 8
+#define MAX_PIDS (2 * MAX_PORTS)     /* --pid: a Redis Cluster's six servers and three nodes are nine */
 typedef struct {
     struct sockaddr_in addr;     /* ports[0]: probes and blocking connections */
     int port, proto;
     int nports, ports[MAX_PORTS];
     int post_port;               /* 0: posts go where every other connection goes */
-    int npids, pids[4 * MAX_PORTS];   /* the servers' pids and their children (nginx: master + worker) */
+    int npids, pids[2 * MAX_PIDS];    /* the servers' pids and their children (nginx: master + worker) */
     const char *label;
     const char *header;          /* one more request header line (e.g. a bearer token), or NULL */
 } target_t;
@@ -54,11 +55,13 @@ int send_all(int fd, const char *p, size_t n);
 /* One request/response on a blocking socket; returns 1 done, 0 timed out, -1 error. */
 int exchange(int fd, const char *req, size_t len, resp_t *r, int timeout_ms);
 
-/* Requests. `index` is used by the chat dialect, the validators by nchan (empty: none yet). */
-int build_get(const target_t *t, char *buf, size_t cap, int64_t index, const char *lm, const char *etag);
-int build_post(const target_t *t, char *buf, size_t cap, const char *text);
-/* The chat's current count, found with GET /chat/get/n (200 below, 404 above, held at count). nchan: 0. */
-int64_t probe_count(const target_t *t);
+/* Requests. `room` is ROOM_SEED (the seed's /chat/...) or k (/rooms/r<k>/..., see --rooms); `room` and `index`
+   are used by the chat dialect, the validators by nchan (empty: none yet). */
+#define ROOM_SEED (-1)
+int build_get(const target_t *t, char *buf, size_t cap, int room, int64_t index, const char *lm, const char *etag);
+int build_post(const target_t *t, char *buf, size_t cap, int room, const char *text);
+/* A room's current count, found with GET /chat/get/n (200 below, 404 above, held at count). nchan: 0. */
+int64_t probe_count(const target_t *t, int room);
 
 /* /proc: the server's CPU ticks and memory (summed over pids), and its side of the TCP connections. */
 void proc_find_children(target_t *t, const int *pids, int n);
@@ -77,6 +80,7 @@ typedef struct {
     int waiters, rounds, warmup, connect_window;
     int round_timeout_s, settle_timeout_s, settle_ms;
     int posters, followers, seconds;
+    int rooms;                   /* throughput: poster i posts to room i % rooms, follower j follows j % rooms */
     double rate;                 /* posts/s over all posters; 0: as fast as possible */
 } opts_t;
 

@@ -125,11 +125,20 @@ int exchange(int fd, const char *req, size_t len, resp_t *r, int timeout_ms)
     }
 }
 
-int build_get(const target_t *t, char *buf, size_t cap, int64_t index, const char *lm, const char *etag)
+/* The room's path: the seed's room ("/chat") or room k of --rooms ("/rooms/r<k>"). */
+static const char *room_path(char *buf, size_t cap, int room)
 {
+    if (room == ROOM_SEED) return "/chat";
+    snprintf(buf, cap, "/rooms/r%d", room);
+    return buf;
+}
+
+int build_get(const target_t *t, char *buf, size_t cap, int room, int64_t index, const char *lm, const char *etag)
+{
+    char path[32];
     if (t->proto == PROTO_CHAT)
-        return snprintf(buf, cap, "GET /chat/get/%lld HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s%s\r\n", (long long)index, t->port,
-                        t->header ? t->header : "", t->header ? "\r\n" : "");
+        return snprintf(buf, cap, "GET %s/get/%lld HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s%s\r\n", room_path(path, sizeof path, room),
+                        (long long)index, t->port, t->header ? t->header : "", t->header ? "\r\n" : "");
     if (!lm || !*lm)    /* no validators: nchan_subscriber_first_message newest holds it for the next message */
         return snprintf(buf, cap, "GET /chat/get/ HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", t->port);
     return snprintf(buf, cap, "GET /chat/get/ HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nIf-Modified-Since: %s\r\n"
@@ -137,47 +146,49 @@ int build_get(const target_t *t, char *buf, size_t cap, int64_t index, const cha
 }
 
 /* Texts are [A-Za-z0-9-] only, so the form body needs no escaping. nchan publishes the raw body. */
-int build_post(const target_t *t, char *buf, size_t cap, const char *text)
+int build_post(const target_t *t, char *buf, size_t cap, int room, const char *text)
 {
     size_t n = strlen(text);
+    char path[32];
     if (t->proto == PROTO_CHAT)
-        return snprintf(buf, cap, "POST /chat/post HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: "
+        return snprintf(buf, cap, "POST %s/post HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: "
                         "application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n%s%s\r\nmessage=%s",
-                        t->port, n + 8, t->header ? t->header : "", t->header ? "\r\n" : "", text);
+                        room_path(path, sizeof path, room), t->port, n + 8, t->header ? t->header : "", t->header ? "\r\n" : "", text);
     return snprintf(buf, cap, "POST /chat/post HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: "
                     "text/plain; charset=utf-8\r\nContent-Length: %zu\r\n\r\n%s", t->port, n, text);
 }
 
 /* 200 -> n < count, 404 -> n > count, no answer within 300 ms -> n == count (that connection is dropped,
    which the server must treat as a hang-up). Exponential then binary search. */
-static int probe(const target_t *t, int *fd, int64_t n)
+static int probe(const target_t *t, int room, int *fd, int64_t n)
 {
     char req[1024]; resp_t r;
-    int len = build_get(t, req, sizeof req, n, NULL, NULL);
+    int len = build_get(t, req, sizeof req, room, n, NULL, NULL);
     if (*fd < 0 && (*fd = connect_blocking(t)) < 0) return -1;
     int rc = exchange(*fd, req, (size_t)len, &r, 300);
     if (rc == 0) { close(*fd); *fd = -1; return 0; }
     if (rc < 0) return -1;
     if (r.status == 200) return 200;
     if (r.status == 404) return 404;
-    fprintf(stderr, "probe: GET /chat/get/%lld answered %d\n", (long long)n, r.status);
+    char path[32];
+    fprintf(stderr, "probe: GET %s/get/%lld answered %d\n", room_path(path, sizeof path, room), (long long)n, r.status);
     return -1;
 }
 
-int64_t probe_count(const target_t *t)
+int64_t probe_count(const target_t *t, int room)
 {
     if (t->proto != PROTO_CHAT) return 0;
     int fd = -1;
     int64_t lo = -1, hi = -1, n = 0, found = -1;     /* 200 at lo, 404 at hi */
     while (hi < 0 && found < 0) {
-        int s = probe(t, &fd, n);
+        int s = probe(t, room, &fd, n);
         if (s < 0) { found = -2; break; }
         if (s == 0) found = n; else if (s == 200) { lo = n; n = n ? n * 2 : 1; } else hi = n;
     }
     while (found == -1 && hi - lo > 1) {
         if (hi - lo == 2) { found = lo + 1; break; }
         int64_t mid = lo + (hi - lo) / 2;
-        int s = probe(t, &fd, mid);
+        int s = probe(t, room, &fd, mid);
         if (s < 0) { found = -2; break; }
         if (s == 0) found = mid; else if (s == 200) lo = mid; else hi = mid;
     }
