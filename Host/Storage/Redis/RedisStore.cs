@@ -274,9 +274,9 @@ public sealed class RedisStore : IMessageStore, ISharedLog
     /// is in the log, and may or may not survive a failover, so the post's outcome is unknown.
     private async Task ReplicatedAsync(RoomName room, System.Net.EndPoint? master, MessageIndex at)
     {
-        // The slot moved between the two (resharding): the WAIT would count another master's writes.
+        // No master known, or the slot moved between the two (resharding, failover): WAIT would count another link's writes.
         if (master is null || !master.Equals(MasterOf(room)))
-            throw new NotReplicatedException($"{room}: its slot moved while the post was appended");
+            throw new NotReplicatedException($"{room}: its master was unknown or changed while the post was appended");
         try
         {
             var got = await _waits.GetOrAdd(master, m => new ReplicaWait(_redis.GetServer(m), _replicas, _replicaTimeout)).WaitAsync().ConfigureAwait(false);
