@@ -61,8 +61,8 @@ public static class Problems
 
     public static IResult StoreFailed() => Problem(503, "Not stored", "The message could not be stored; retry.", TimeSpan.FromSeconds(1));
 
-    /// The shared log did not answer an append it was sent: the message may be stored. A retry with the same
-    /// Idempotency-Key answers its index if it is, and stores it if it is not.
+    /// The shared log did not answer an append it was sent, or no replica confirmed it in time: the message may be
+    /// stored. A retry with the same Idempotency-Key answers its index if it is, and stores it if it is not.
     public static IResult OutcomeUnknown() => Problem(503, "Outcome unknown",
         "The message may or may not have been stored (the shared log did not confirm it); retry with the same Idempotency-Key.", TimeSpan.FromSeconds(1));
 

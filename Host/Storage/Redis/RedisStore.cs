@@ -204,7 +204,8 @@ public sealed class RedisStore : IMessageStore, ISharedLog
 
     private static RedisKey Log(RoomName room) => $"chat:{{{room}}}:log";
     private static RedisKey KeyKey(RoomName room, IdempotencyKey key) => $"chat:{{{room}}}:key:{key}";
-    private static RedisChannel Channel(RoomName room) => RedisChannel.Sharded($"chat:{{{room}}}:appended");
+    private static string ChannelName(RoomName room) => $"chat:{{{room}}}:appended";
+    private static RedisChannel Channel(RoomName room) => RedisChannel.Sharded(ChannelName(room));
     private static RedisKey FirstKey(RoomName room) => $"chat:{{{room}}}:first";
     private static RedisKey KeysKey(RoomName room) => $"chat:{{{room}}}:keys";
     private static RedisKey AckedKey(RoomName room) => $"chat:{{{room}}}:acked";
@@ -238,7 +239,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
             entry = LogEntry.Encode(message),
             ttl = (long)_keyWindow.TotalSeconds,
             room = room.Value,
-            channel = $"chat:{{{room}}}:appended",
+            channel = ChannelName(room),
         }))!;
         var at = new MessageIndex((long)result[0]);
         var answer = (long)result[1] switch
@@ -248,9 +249,10 @@ public sealed class RedisStore : IMessageStore, ISharedLog
             2 => new Reply.Ahead(message.Removes.IfNone(at), at),
             _ => (Reply)new Reply.Gone(message.Removes.IfNone(at), at),
         };
-        if (answer is Reply.Posted && _replicas > 0) await ReplicatedAsync(room, master, at).ConfigureAwait(false);
-        if (answer is Reply.Posted) await ListAsync(room).ConfigureAwait(false);
-        if (message.Removes.IsSome && answer is Reply.Posted) Erased();
+        if (answer is not Reply.Posted) return answer;
+        if (_replicas > 0) await ReplicatedAsync(room, master, at).ConfigureAwait(false);
+        await ListAsync(room).ConfigureAwait(false);
+        if (message.Removes.IsSome) Erased();
         return answer;
     }
 
@@ -288,7 +290,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
                 ackedKey = AckedKey(room),
                 at = at.Value,
                 room = room.Value,
-                channel = $"chat:{{{room}}}:appended",
+                channel = ChannelName(room),
             }).ConfigureAwait(false);
         }
         catch (RedisException e)
