@@ -42,15 +42,9 @@ public sealed class RedisClusterSpecs
     private static List<string> FilesHolding(RedisCluster cluster, string text) =>
         [.. cluster.Folders.SelectMany(folder => Disk.FilesHolding(folder, text).Select(file => Path.Combine(folder, file)))];
 
-    private static async Task UntilNoFileHoldsAsync(RedisCluster cluster, string text)
-    {
-        var deadline = DateTime.UtcNow + Wire.Bound;
-        while (FilesHolding(cluster, text) is { Count: > 0 } holding)
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"'{text}' is still in {string.Join(", ", holding)}");
-            await Task.Delay(100);
-        }
-    }
+    private static Task UntilNoFileHoldsAsync(RedisCluster cluster, string text) =>
+        Wire.UntilAsync(() => Task.FromResult(FilesHolding(cluster, text)), holding => holding.Count == 0,
+            holding => $"'{text}' is still in {string.Join(", ", holding)}");
 
     private static async Task<JsonElement> JsonOf(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
@@ -123,15 +117,9 @@ public sealed class RedisClusterSpecs
         }
     }
 
-    private static async Task UntilHereAsync(HttpClient client, string room, int count)
-    {
-        var deadline = DateTime.UtcNow + Wire.Bound;
-        while ((await client.GetFromJsonAsync<JsonElement>($"/rooms/{room}")).GetProperty("here").GetProperty("count").GetInt32() is var here && here != count)
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{here} here in {room}, expected {count}");
-            await Task.Delay(50);
-        }
-    }
+    private static Task UntilHereAsync(HttpClient client, string room, int count) =>
+        Wire.UntilAsync(async () => (await client.GetFromJsonAsync<JsonElement>($"/rooms/{room}")).GetProperty("here").GetProperty("count").GetInt32(),
+            here => here == count, here => $"{here} here in {room}, expected {count}");
 
     /// Announcements lost with the link (every server told to drop a subscriber at its first byte of output, as one
     /// whose output buffer overflows is dropped) while rooms on every shard get a post: the polls held on the other
@@ -210,15 +198,8 @@ public sealed class RedisClusterSpecs
         return total;
     }
 
-    private static async Task UntilSubscribersAsync(RedisCluster cluster, string room, int count)
-    {
-        var deadline = DateTime.UtcNow + Wire.Bound;
-        while (await SubscribersAsync(cluster, room) is var now && now != count)
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{now} subscribers to {room}'s channel, expected {count}");
-            await Task.Delay(50);
-        }
-    }
+    private static Task UntilSubscribersAsync(RedisCluster cluster, string room, int count) =>
+        Wire.UntilAsync(() => SubscribersAsync(cluster, room), now => now == count, now => $"{now} subscribers to {room}'s channel, expected {count}");
 
     /// A node hears only the rooms it has loaded: it subscribes to a room's channel when it loads the room, and
     /// unsubscribes when the room unloads (here: one room at most, so naming a second unloads the first, idle).

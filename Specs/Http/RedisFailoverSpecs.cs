@@ -49,6 +49,42 @@ public sealed class RedisFailoverSpecs
     private static async Task<long> NextAsync(HttpClient client, string room) =>
         (await client.GetFromJsonAsync<JsonElement>($"/rooms/{room}")).GetProperty("next").GetInt64();
 
+    /// A cluster and two nodes on it, each with its client; stopped in the reverse order.
+    private sealed class TwoNodes : IAsyncDisposable
+    {
+        private readonly TempFolder _folder = new("chat-failover-");
+        private readonly List<ChildHost> _hosts = [];
+
+        public required RedisCluster Cluster { get; init; }
+        public HttpClient OnA { get; private set; } = null!;
+        public HttpClient OnB { get; private set; } = null!;
+
+        public static async Task<TwoNodes> StartAsync()
+        {
+            var nodes = new TwoNodes { Cluster = await RedisCluster.StartAsync() };
+            try
+            {
+                foreach (var name in new[] { "a", "b" }) nodes._hosts.Add(await ChildHost.StartAsync(nodes._folder.File($"{name}.db"), Settings(nodes.Cluster)));
+                (nodes.OnA, nodes.OnB) = (nodes._hosts[0].Client(), nodes._hosts[1].Client());
+                return nodes;
+            }
+            catch
+            {
+                await nodes.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            OnA?.Dispose();
+            OnB?.Dispose();
+            for (var i = _hosts.Count - 1; i >= 0; i--) await _hosts[i].DisposeAsync();
+            await Cluster.DisposeAsync();
+            _folder.Dispose();
+        }
+    }
+
     /// A room whose slot the first master serves (any room would do; this makes the run the same every time).
     private static async Task<(string Room, int Master, int Replica)> RoomAsync(RedisCluster cluster)
     {
@@ -59,12 +95,8 @@ public sealed class RedisFailoverSpecs
     [Fact]
     public async Task A_post_no_replica_confirms_is_outcome_unknown_and_no_node_serves_it_until_one_does()
     {
-        await using var cluster = await RedisCluster.StartAsync();
-        using var folder = new TempFolder("chat-failover-");
-        await using var a = await ChildHost.StartAsync(folder.File("a.db"), Settings(cluster));
-        await using var b = await ChildHost.StartAsync(folder.File("b.db"), Settings(cluster));
-        using var onA = a.Client();
-        using var onB = b.Client();
+        await using var nodes = await TwoNodes.StartAsync();
+        var (cluster, onA, onB) = (nodes.Cluster, nodes.OnA, nodes.OnB);
         var (room, _, replica) = await RoomAsync(cluster);
         Assert.Equal(0, await PostUntilAcknowledgedAsync(onA, room, "one", "k0"));
         var held = onB.GetAsync($"/rooms/{room}/get/1");
@@ -97,12 +129,8 @@ public sealed class RedisFailoverSpecs
     [Fact]
     public async Task A_master_killed_and_replaced_by_a_replica_behind_it_loses_no_acknowledged_post_and_gives_no_index_twice()
     {
-        await using var cluster = await RedisCluster.StartAsync();
-        using var folder = new TempFolder("chat-failover-");
-        await using var a = await ChildHost.StartAsync(folder.File("a.db"), Settings(cluster));
-        await using var b = await ChildHost.StartAsync(folder.File("b.db"), Settings(cluster));
-        using var onA = a.Client();
-        using var onB = b.Client();
+        await using var nodes = await TwoNodes.StartAsync();
+        var (cluster, onA, onB) = (nodes.Cluster, nodes.OnA, nodes.OnB);
         var (room, master, replica) = await RoomAsync(cluster);
 
         // Posts from both nodes, concurrently, up to the kill: every acknowledged one must survive it.
@@ -168,12 +196,8 @@ public sealed class RedisFailoverSpecs
         foreach (var node in new[] { onA, onB })
         {
             // (A node hears of it by announcement, or by its catch-up once its subscription moved to the new master.)
-            List<(long Index, string Text)> messages;
-            for (var waited = 0; !(messages = await MessagesAsync(node, room)).Contains((after, "after")); waited++)
-            {
-                Assert.True(waited < 100, "a node never learned of the post after the failover");
-                await Task.Delay(50);
-            }
+            var messages = await Wire.UntilAsync(() => MessagesAsync(node, room), m => m.Contains((after, "after")),
+                _ => "a node never learned of the post after the failover");
             Assert.Equal(Enumerable.Range(0, messages.Count).Select(i => (long)i), messages.Select(m => m.Index));
             foreach (var (index, text) in acknowledged) Assert.Contains((index, text), messages);
         }

@@ -37,6 +37,20 @@ public static class Wire
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// Reads until <paramref name="done"/> holds (bounded by <paramref name="within"/>, <see cref="Bound"/> by default);
+    /// the last read. Past the bound, a timeout saying <paramref name="otherwise"/> of the last read.
+    public static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> done, Func<T, string> otherwise, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? Bound);
+        while (true)
+        {
+            var last = await read();
+            if (done(last)) return last;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException(otherwise(last));
+            await Task.Delay(50);
+        }
+    }
+
     /// Waits until the room holds <paramref name="count"/> polls (read from the room's status), bounded.
     public static async Task UntilHeldAsync(this HttpClient client, int count, string room = "chat")
     {
