@@ -67,6 +67,7 @@ public static class ChatApp
             sp.GetRequiredService<IOptions<StoreOptions>>().Value.MaxBatch, sp.GetRequiredService<ChatMetrics>(), sp.GetRequiredService<ILogger<StoreWriter>>()));
         builder.Services.AddSingleton<WaiterQuota>();
         builder.Services.AddSingleton<RoomDirectory>();
+        builder.Services.AddSingleton<Polls>();
         builder.Services.AddPostRate(builder.Configuration.GetSection(ChatOptions.Section).Get<ChatOptions>() ?? new ChatOptions());
         builder.Services.AddChatHealth(redis.Enabled);
         builder.Services.AddOpenTelemetry()
@@ -80,11 +81,12 @@ public static class ChatApp
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            StrictContentLength.Install(k, builder.Configuration); // `Content-Length: +14` is 400, not 14
+            var chat = builder.Configuration.GetSection(ChatOptions.Section).Get<ChatOptions>() ?? new ChatOptions();
+            // Seed polls answered on the transport, first; then `Content-Length: +14` is 400, not 14.
+            StrictContentLength.Install(k, builder.Configuration, listen => Transport.TransportPath.Use(listen, chat.TransportPath));
             // Kestrel:Limits (header size and timeout, keep-alive, connections) from configuration; a slowloris
             // client that trickles its headers or body is cut off by them.
             builder.Configuration.GetSection("Kestrel:Limits").Bind(k.Limits);
-            var chat = builder.Configuration.GetSection(ChatOptions.Section).Get<ChatOptions>() ?? new ChatOptions();
             k.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(chat.MinBodyBytesPerSecond, chat.BodyRateGrace);
         });
         // Every held poll keeps its request's objects alive: no trace ids in log scopes, and the hosting diagnostics

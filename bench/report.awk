@@ -88,6 +88,8 @@ END {
     if (has("chat-sqlite") && has("nchan")) { xnum[++nx] = "chat-sqlite"; xden[nx] = "nchan"; xname[nx] = "sqlite/nchan" }
     if (has("chat-sqlite") && has("floor")) { xnum[++nx] = "chat-sqlite"; xden[nx] = "floor"; xname[nx] = "sqlite/floor" }
     nx19 = nx
+    # Issue 29: the held-poll path (Host/Transport) against the same Host with it off.
+    if (has("chat-sqlite") && has("chat-kestrel")) { xnum[++nx] = "chat-sqlite"; xden[nx] = "chat-kestrel"; xname[nx] = "sqlite/kestrel" }
     # Issue 31: a replica, a Redis Cluster, each over one redis-server.
     if (has("chat-redis"))
         for (i = 1; i <= ns; i++)

@@ -92,7 +92,7 @@ public sealed class Access(IOptions<AuthOptions> options, TimeProvider clock)
     private async Task<Either<Rejection, Grant>> TokenAsync(HttpContext http)
     {
         var raw = Bearer.RawToken(http.Request);
-        if (raw is not null && _checked.TryGetValue(raw, out var known) && EndsAt(known) > clock.GetUtcNow()) return known;
+        if (Known(raw) is { } known) return known;
         var result = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
         if (!result.Succeeded)
             return result.None
@@ -104,6 +104,13 @@ public sealed class Access(IOptions<AuthOptions> options, TimeProvider clock)
         _checked[raw] = grant;
         return grant;
     }
+
+    /// The grant of a token checked before and not expired since.
+    private Grant? Known(string? raw) => raw is not null && _checked.TryGetValue(raw, out var known) && EndsAt(known) > clock.GetUtcNow() ? known : null;
+
+    /// Whether a token checked before, and not expired since, lets its holder read <paramref name="room"/>: the
+    /// transport path's check. Any other token (none, new, refused) takes Kestrel's path, which checks it in full.
+    public bool KnownMayRead(string? raw, RoomName room) => Known(raw)?.Allows(Act.Read, room) == true;
 
     private static string Why(Exception? failure) => failure switch
     {

@@ -57,9 +57,12 @@ public static class Bearer
         if ((HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) && request.QueryString.HasValue
             && request.Query["access_token"] is { Count: > 0 } query && query[0] is { Length: > 0 } fromQuery) return fromQuery;
         var header = request.Headers.Authorization;
-        return header.Count > 0 && header[0] is { } value && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            ? value["Bearer ".Length..].Trim() : null;
+        return FromAuthorization(header.Count > 0 ? header[0] : null);
     }
+
+    /// `Authorization: Bearer`'s token.
+    public static string? FromAuthorization(string? value) =>
+        value is not null && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value["Bearer ".Length..].Trim() : null;
 
     /// WebApplication adds the authentication middleware to a pipeline whose services include authentication unless
     /// told it is placed: it would open a service scope and run the bearer handler for every request, open rooms too.

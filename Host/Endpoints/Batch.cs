@@ -32,21 +32,28 @@ public static class Batch
 
     public const int DefaultLimit = 100;
 
-    public static Task HandleAsync(string room, string? from, string? limit, HttpContext http, LongPoll poll, IOptions<ChatOptions> options)
+    public static Task HandleAsync(string room, string? from, string? limit, HttpContext http, LongPoll poll, IOptions<ChatOptions> options) =>
+        poll.RespondAsync(Asked(room, from, limit, options.Value.MaxBatch), http);
+
+    /// The room and what is asked of it, or why not (the room's fault first, then `from`'s, then `limit`'s).
+    public static Either<Rejection, (RoomName, Want)> Asked(string? room, string? from, string? limit, int maxBatch)
     {
         var first = from is null ? MessageIndex.Zero : Parameter("from", from, 0, long.MaxValue).Map(v => new MessageIndex(v));
-        var most = limit is null ? DefaultLimit : Parameter("limit", limit, 1, options.Value.MaxBatch).Map(v => (int)v);
-        return poll.RespondAsync(from name in RoomName.Parse(room)
-                                 from start in first
-                                 from count in most
-                                 select (name, new Want(start, count)), http);
+        var most = limit is null ? DefaultLimit : Parameter("limit", limit, 1, maxBatch).Map(v => (int)v);
+        return from name in RoomName.Parse(room)
+               from start in first
+               from count in most
+               select (name, new Want(start, count));
     }
 
-    /// The messages as a JSON page.
-    public static IResult Render(RoomName room, Outcome.Messages m) => Responses.Json(ToPage(room, m.From, m.Items));
+    /// The messages as a JSON page; a held poll's page made once for every poll it answers.
+    public static Answer Render(RoomName room, Outcome.Messages m) =>
+        m.WasHeld ? new Responses.Made(m.Once(room, HeldPage)) : Responses.Json(ToPage(room, m.From, m.Items));
+
+    private static readonly Func<Outcome.Messages, RoomName, Rendered> HeldPage = (m, room) => Responses.Json(200, ToPage(room, m.From, m.Items));
 
     /// Below the first kept index: 410, saying where the room starts now.
-    public static IResult RenderGone(RoomName room, Reply.Gone gone) => Problems.Gone(gone);
+    public static Answer RenderGone(RoomName room, Reply.Gone gone) => Problems.Gone(gone);
 
     /// A whole number in [min, max], or a 400 that says which parameter and why.
     public static Either<Rejection, long> Parameter(string name, string raw, long min, long max) =>

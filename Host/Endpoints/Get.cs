@@ -14,7 +14,7 @@ public static class Get
 
     /// The room and the index, or why not (the room's fault first). Either's own casts, not a query over the two parses:
     /// every poll runs this.
-    private static Either<Rejection, (RoomName, Want)> Asked(string? room, string n)
+    public static Either<Rejection, (RoomName, Want)> Asked(string? room, string n)
     {
         var name = RoomName.Parse(room);
         if (name.IsLeft) return (Rejection)name;
@@ -23,8 +23,8 @@ public static class Get
     }
 
     /// Seed: the message at N as `text/plain`, exactly its bytes (cached by the reader alone in a protected room).
-    public static Func<RoomName, Outcome.Messages, IResult> Render(Access access) => (room, m) => Responses.Message(m, access.IsProtected(room));
+    public static Func<RoomName, Outcome.Messages, Answer> Render(Access access) => (room, m) => Responses.Message(m, access.IsProtected(room));
 
     /// Seed: a trimmed index is an empty 200 that says where the room starts (see <see cref="Responses.Trimmed"/>).
-    public static Func<RoomName, Reply.Gone, IResult> RenderGone(Access access) => (room, gone) => Responses.Trimmed(gone, access.IsProtected(room));
+    public static Func<RoomName, Reply.Gone, Answer> RenderGone(Access access) => (room, gone) => Responses.Trimmed(gone, access.IsProtected(room));
 }

@@ -13,8 +13,8 @@ namespace Chat.Host.Endpoints;
 /// find the room, answer now or hold (<see cref="Poll"/>), read what is older than the room keeps, render, write.
 /// One per endpoint; <paramref name="messages"/> renders messages as the endpoint shows them.
 /// <paramref name="gone"/> renders an index below the room's first kept one.
-public sealed class LongPoll(RoomDirectory rooms, IMessageStore store, Access access, Func<RoomName, Outcome.Messages, IResult> messages,
-    Func<RoomName, Reply.Gone, IResult> gone)
+public sealed class LongPoll(RoomDirectory rooms, IMessageStore store, Access access, Func<RoomName, Outcome.Messages, Answer> messages,
+    Func<RoomName, Reply.Gone, Answer> gone)
 {
     public async Task RespondAsync(Either<Rejection, (RoomName Name, Want Want)> asked, HttpContext http)
     {
@@ -24,18 +24,19 @@ public sealed class LongPoll(RoomDirectory rooms, IMessageStore store, Access ac
             return;
         }
         var (name, want) = ((RoomName, Want))asked; // Either's own cast: `Case` would box the pair
-        var outcome = await AskAsync(name, want, http);
+        var outcome = access.IsProtected(name) && await access.CheckAsync(http, name, Act.Read) is { IsLeft: true } refused
+            ? new Outcome.Refused((Rejection)refused)
+            : await AskAsync(name, want, Asker.Of(http), HangUp(http));
         await Render(outcome, name).ExecuteAsync(http);
     }
 
-    private async ValueTask<Outcome> AskAsync(RoomName name, Want want, HttpContext http)
+    /// The poll once its token is checked, on either path (Kestrel's above, or Host/Transport's).
+    public async ValueTask<Outcome> AskAsync(RoomName name, Want want, Asker asker, CancellationToken hangUp)
     {
-        if (access.IsProtected(name) && await access.CheckAsync(http, name, Act.Read) is { IsLeft: true } refused)
-            return new Outcome.Refused((Rejection)refused);
         var found = await rooms.FindAsync(name);
         if (found.IsLeft) return new Outcome.Refused((Rejection)found);
         var room = (RoomLoop)found;
-        return (await ReadOlderAsync(await Poll.AskAsync(room, want, Asker.Of(http), rooms, HangUp(http)), room, store))!;
+        return (await ReadOlderAsync(await Poll.AskAsync(room, want, asker, rooms, hangUp), room, store))!;
     }
 
     /// An outcome whose messages are older than the room keeps in memory, read from the store; or <see cref="Reply.Gone"/>
@@ -63,7 +64,8 @@ public sealed class LongPoll(RoomDirectory rooms, IMessageStore store, Access ac
     }
 
     /// Every way a poll can end but with messages is rendered the same for the seed poll and the batch.
-    private IResult Render(Outcome outcome, RoomName room) => outcome switch
+    /// Null: the client hung up, and nobody reads an answer.
+    public Answer? Answer(Outcome outcome, RoomName room) => outcome switch
     {
         Outcome.Messages m => messages(room, m),
         Outcome.Replied { Reply: Reply.Ahead a } => Problems.Ahead(a),
@@ -71,8 +73,10 @@ public sealed class LongPoll(RoomDirectory rooms, IMessageStore store, Access ac
         Outcome.Expired => Responses.NoContent,
         Outcome.Unavailable u => Problems.Unavailable(u.Why),
         Outcome.Refused r => Problems.For(r.Rejection),
-        _ => Responses.Nothing, // Gone: the client hung up
+        _ => null, // Gone: the client hung up
     };
+
+    private IResult Render(Outcome outcome, RoomName room) => Answer(outcome, room) ?? Responses.Nothing;
 
     /// The client hung up. Over HTTP/1.x, the connection's own token, which Kestrel has anyway (RequestAborted would
     /// make a source of its own for every held poll, and a held poll is alone on its connection). Over HTTP/2 a

@@ -19,7 +19,7 @@ public static class Problems
         "Method not allowed", "Bad Content-Length", "Token needed", "Not allowed", "Gone",
     ];
 
-    public static IResult For(Rejection rejection) => rejection switch
+    public static Answer For(Rejection rejection) => rejection switch
     {
         Rejection.MissingMessage => Problem(400, "Missing message", "The form has no `message` field."),
         Rejection.EmptyMessage => Problem(400, "Empty message", "The `message` field is empty."),
@@ -41,14 +41,14 @@ public static class Problems
     };
 
     /// Seed: `pos > size` is 404.
-    public static IResult Ahead(Reply.Ahead r, Chat.Core.Values.RoomName? room = null)
+    public static Answer Ahead(Reply.Ahead r, Chat.Core.Values.RoomName? room = null)
     {
         var detail = $"Index {r.Asked} is past the next message ({r.Next}); poll {r.Next} instead.";
         return Problem(404, "No such message yet", room is null ? detail : $"Room '{room}': {detail}");
     }
 
     /// Retention: below the room's first kept index. `first` says where to start instead.
-    public static IResult Gone(Reply.Gone r, Chat.Core.Values.RoomName? room = null)
+    public static Answer Gone(Reply.Gone r, Chat.Core.Values.RoomName? room = null)
     {
         var detail = $"Index {r.Asked} is below the first message the room keeps ({r.First}); read from {r.First}.";
         return Problem(410, "Gone", room is null ? detail : $"Room '{room}': {detail}", extensions: room is null
@@ -56,26 +56,26 @@ public static class Problems
             : new() { ["first"] = r.First.Value, ["room"] = room.Value });
     }
 
-    public static IResult KeyConflict(Reply.KeyConflict r) =>
+    public static Answer KeyConflict(Reply.KeyConflict r) =>
         Problem(422, "Idempotency-Key reused", $"This key was first used for a different message, stored at index {r.At}.");
 
-    public static IResult StoreFailed() => Problem(503, "Not stored", "The message could not be stored; retry.", TimeSpan.FromSeconds(1));
+    public static Answer StoreFailed() => Problem(503, "Not stored", "The message could not be stored; retry.", TimeSpan.FromSeconds(1));
 
     /// The shared log did not answer an append it was sent, or no replica confirmed it in time: the message may be
     /// stored. A retry with the same Idempotency-Key answers its index if it is, and stores it if it is not.
-    public static IResult OutcomeUnknown() => Problem(503, "Outcome unknown",
+    public static Answer OutcomeUnknown() => Problem(503, "Outcome unknown",
         "The message may or may not have been stored (the shared log did not confirm it); retry with the same Idempotency-Key.", TimeSpan.FromSeconds(1));
 
-    public static IResult Unavailable(string why) => Problem(503, "Unavailable", why, TimeSpan.FromSeconds(1));
+    public static Answer Unavailable(string why) => Problem(503, "Unavailable", why, TimeSpan.FromSeconds(1));
 
-    public static IResult BadContentLength() =>
+    public static Answer BadContentLength() =>
         Problem(400, "Bad Content-Length", "Content-Length must be decimal digits alone (RFC 9110, 8.6); the connection is closed.");
 
-    public static IResult MethodNotAllowed(string allow) => Problem(405, "Method not allowed", $"Use {allow}.", allow: allow);
+    public static Answer MethodNotAllowed(string allow) => Problem(405, "Method not allowed", $"Use {allow}.", allow: allow);
 
-    private static IResult Problem(int status, string title, string detail, TimeSpan? retryAfter = null, string? allow = null, string? challenge = null,
+    private static Answer Problem(int status, string title, string detail, TimeSpan? retryAfter = null, string? allow = null, string? challenge = null,
         Dictionary<string, object?>? extensions = null) =>
-        new ProblemResult(new Microsoft.AspNetCore.Mvc.ProblemDetails
+        new ProblemAnswer(new Microsoft.AspNetCore.Mvc.ProblemDetails
         {
             Type = $"https://httpstatuses.io/{status}",
             Title = title,
@@ -86,19 +86,30 @@ public static class Problems
 
     private static string Clip(string raw) => raw.Length <= 40 ? raw : raw[..40] + "…";
 
-    private sealed class ProblemResult(Microsoft.AspNetCore.Mvc.ProblemDetails problem, TimeSpan? retryAfter, string? allow, string? challenge) : IResult
+    /// Logged and counted as it is rendered, on either path. With its length, like every answer of the chat's.
+    private sealed class ProblemAnswer(Microsoft.AspNetCore.Mvc.ProblemDetails problem, TimeSpan? retryAfter, string? allow, string? challenge) : Answer
     {
-        public Task ExecuteAsync(HttpContext http)
+        public override Rendered Render(IAsked asked)
         {
-            var headers = http.Response.Headers;
-            headers.CacheControl = "no-store";
-            if (retryAfter is { } wait) headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            if (allow is not null) headers.Allow = allow;
-            if (challenge is not null) headers.WWWAuthenticate = challenge;
-            Observability.Log.Rejected(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Chat.Rejections"),
-                http.Request.Method, http.Request.Path, http.Connection.RemoteIpAddress, problem.Status ?? 0, problem.Title ?? "");
-            http.RequestServices.GetRequiredService<Observability.ChatMetrics>().Rejected(problem.Title ?? "");
-            return Results.Problem(problem).ExecuteAsync(http);
+            var services = asked.Services;
+            Observability.Log.Rejected(services.GetRequiredService<ILoggerFactory>().CreateLogger("Chat.Rejections"),
+                asked.Method, asked.Path, asked.Address, problem.Status ?? 0, problem.Title ?? "");
+            services.GetRequiredService<Observability.ChatMetrics>().Rejected(problem.Title ?? "");
+            var headers = new List<(string, string)>(4) { ("Content-Type", "application/problem+json"), ("Cache-Control", "no-store") };
+            if (retryAfter is { } wait) headers.Add(("Retry-After", Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture)));
+            if (allow is not null) headers.Add(("Allow", allow));
+            if (challenge is not null) headers.Add(("WWW-Authenticate", challenge));
+            // As ASP.NET Core's problem writer has it: the trace id last, the API's JSON settings.
+            var body = new Microsoft.AspNetCore.Mvc.ProblemDetails
+            {
+                Type = problem.Type,
+                Title = problem.Title,
+                Status = problem.Status,
+                Detail = problem.Detail,
+                Extensions = new Dictionary<string, object?>(problem.Extensions) { ["traceId"] = asked.TraceId },
+            };
+            var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+            return new Rendered(problem.Status ?? 500, headers, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, options));
         }
     }
 }

@@ -16,10 +16,11 @@ public static class Routes
 
     /// The services every handler uses are singletons, taken here once: a handler parameter resolved from
     /// the request's services would open a service scope per request, kept alive by every held poll.
-    private sealed record Services(RoomDirectory Rooms, IMessageStore Store, IOptions<ChatOptions> Options, TimeProvider Clock, IHereBoard Here, Access Access, ILogger<RoomLoop> Log)
+    private sealed record Services(RoomDirectory Rooms, IMessageStore Store, IOptions<ChatOptions> Options, TimeProvider Clock, IHereBoard Here, Access Access,
+        ILogger<RoomLoop> Log, Polls Polls)
     {
-        public LongPoll GetPoll { get; } = new(Rooms, Store, Access, Get.Render(Access), Get.RenderGone(Access));
-        public LongPoll BatchPoll { get; } = new(Rooms, Store, Access, Batch.Render, Batch.RenderGone);
+        public LongPoll GetPoll => Polls.Get;
+        public LongPoll BatchPoll => Polls.Batch;
     }
 
     /// On every chat endpoint: it writes its own problem+json for every error, so the status-code-pages
@@ -33,7 +34,8 @@ public static class Routes
     {
         var sp = app.ServiceProvider;
         var s = new Services(sp.GetRequiredService<RoomDirectory>(), sp.GetRequiredService<IMessageStore>(),
-            sp.GetRequiredService<IOptions<ChatOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IHereBoard>(), sp.GetRequiredService<Access>(), sp.GetRequiredService<ILogger<RoomLoop>>());
+            sp.GetRequiredService<IOptions<ChatOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IHereBoard>(), sp.GetRequiredService<Access>(), sp.GetRequiredService<ILogger<RoomLoop>>(),
+            sp.GetRequiredService<Polls>());
         MapRoom(app.MapGroup("/chat").WithTags("Seed protocol (the room 'chat')").WithMetadata(OwnProblems.Instance), _ => RoomName.Default.Value, "/chat", s);
         MapRoom(app.MapGroup("/rooms/{room}").WithTags("Rooms").WithMetadata(OwnProblems.Instance), http => (string)http.Request.RouteValues["room"]!, null, s);
 

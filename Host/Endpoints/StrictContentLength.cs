@@ -23,10 +23,15 @@ public static class StrictContentLength
     /// On every endpoint: plaintext ones through the endpoint defaults; an HTTPS endpoint of `Kestrel:Endpoints`
     /// gets its TLS here, so that the check reads the decrypted bytes (one of Kestrel's own defaults, whose bytes are
     /// TLS records, passes them through unread). HTTP/2 frames its bodies itself and is not read.
-    public static void Install(KestrelServerOptions kestrel, IConfiguration configuration)
+    /// <paramref name="outer"/>: what runs on every endpoint before this check.
+    public static void Install(KestrelServerOptions kestrel, IConfiguration configuration, Action<ListenOptions> outer)
     {
         var ownTls = new HashSet<ListenOptions>();
-        kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => ownTls.Contains(listen) ? next : Connection(next)));
+        kestrel.ConfigureEndpointDefaults(listen =>
+        {
+            outer(listen);
+            listen.Use(next => ownTls.Contains(listen) ? next : Connection(next));
+        });
         if (kestrel.ConfigurationLoader is not { } loader) return;
         foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
             loader.Endpoint(endpoint.Key, e =>

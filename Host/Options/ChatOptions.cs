@@ -9,6 +9,10 @@ public sealed class ChatOptions : IValidatableObject
 {
     public const string Section = "Chat";
 
+    /// Seed polls over plain HTTP/1.1 answered on Kestrel's transport, below its per-request path (Host/Transport); off:
+    /// every request takes Kestrel's HTTP and the routes. The answers are the same (TransportPathDifferentialSpecs).
+    public bool TransportPath { get; set; } = true;
+
     /// How long a poll is held before it is answered 204 (the seed's client re-polls at once).
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan PollTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -24,6 +24,25 @@ public abstract record Outcome
 
         /// The start of the SHA-256 of <see cref="FirstUtf8"/> in hex: what the ETag says of the bytes.
         public string Digest => _digest ??= Convert.ToHexStringLower(SHA256.HashData(FirstUtf8).AsSpan(0, 8));
+
+        private Made? _made;
+
+        /// What <paramref name="make"/> makes of these messages, made once for every poll they answer (a fan-out's
+        /// response). Kept for the last maker asked; racing threads make the same.
+        public T Once<T>(Func<Messages, T> make) where T : class => Once(make, make, static (m, make) => make(m));
+
+        /// The same, with what the maker needs besides (the same for every poll these messages answer: their room).
+        public T Once<TWith, T>(TWith with, Func<Messages, TWith, T> make) where T : class => Once(make, with, make);
+
+        private T Once<TWith, T>(object by, TWith with, Func<Messages, TWith, T> make) where T : class
+        {
+            if (_made is { } made && ReferenceEquals(made.By, by)) return (T)made.Value;
+            var value = make(this, with);
+            _made = new Made(by, value);
+            return value;
+        }
+
+        private sealed record Made(object By, object Value);
     }
 
     /// The room's reply without messages of its own: past the end, older than the room keeps (read the store),

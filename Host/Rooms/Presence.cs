@@ -93,8 +93,11 @@ public readonly record struct ClientKey(string? Id, IPAddress? Address)
         var header = http.Request.Headers["Chat-Client"];
         var id = header.Count > 0 ? header[0] : null;
         if (id is null && http.Request.QueryString.HasValue && http.Request.Query["client"] is { Count: > 0 } query) id = query[0];
-        return IsId(id) ? new ClientKey(id, null) : new ClientKey(null, http.Connection.RemoteIpAddress);
+        return Of(id, http.Connection.RemoteIpAddress);
     }
+
+    /// The id a request gives (its `Chat-Client` header, else its `client` parameter), or else its address.
+    public static ClientKey Of(string? id, IPAddress? address) => IsId(id) ? new ClientKey(id, null) : new ClientKey(null, address);
 
     /// 1-64 of A-Z a-z 0-9 _ - (what a page makes: a random id per tab).
     private static bool IsId(string? id)

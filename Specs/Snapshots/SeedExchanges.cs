@@ -5,7 +5,7 @@ using Snapshooter.Xunit;
 
 namespace Chat.Specs.Snapshots;
 
-/// The seed protocol's exact exchanges, pinned: status line, every header but Date, and the body.
+/// The seed protocol's exact exchanges, pinned: status line, every header but Date (in name order), and the body.
 /// Only what varies between runs is scrubbed (Date, the trace id in problem bodies).
 public sealed partial class SeedExchanges
 {
@@ -14,7 +14,8 @@ public sealed partial class SeedExchanges
     private static Exchange Pin(string request, RawResponse response) => new(
         request.Split("\r\n")[0],
         response.StatusLine,
-        response.Headers.Where(h => h.Name != "Date").Select(h => $"{h.Name}: {h.Value}").ToArray(),
+        // In name order: Kestrel's HTTP and the transport path (Host/Transport) each write them in an order of their own.
+        response.Headers.Where(h => h.Name != "Date").OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase).Select(h => $"{h.Name}: {h.Value}").ToArray(),
         TraceId().Replace(response.Text, "\"traceId\":\"<scrubbed>\""));
 
     private static async Task<Exchange> SendAsync(ChatServer server, string request) =>

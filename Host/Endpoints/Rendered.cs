@@ -1,0 +1,40 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace Chat.Host.Endpoints;
+
+/// A response made: its status, the chat's headers and its body. Kestrel adds `Date` and `Content-Length` (from the
+/// body) when it writes one (<see cref="WriteAsync"/>); the transport path writes <see cref="Head"/> and the same.
+/// <paramref name="sized"/>: it says its length (every status but 204 and 304).
+public sealed class Rendered(int status, IReadOnlyList<(string Name, string Value)> headers, ReadOnlyMemory<byte> body, bool sized = true)
+{
+    public int Status => status;
+    public IReadOnlyList<(string Name, string Value)> Headers => headers;
+    public ReadOnlyMemory<byte> Body => body;
+
+    public Task WriteAsync(HttpContext http)
+    {
+        var response = http.Response;
+        response.StatusCode = status;
+        foreach (var (name, value) in headers) response.Headers[name] = value;
+        if (!sized) return Task.CompletedTask;
+        response.ContentLength = body.Length;
+        return body.IsEmpty || HttpMethods.IsHead(http.Request.Method) ? Task.CompletedTask : response.BodyWriter.WriteAsync(body).AsTask();
+    }
+
+    private byte[]? _head;
+
+    /// The status line and every header but `Date` and `Connection`, as bytes: made once however many polls the same
+    /// rendering answers (a fan-out's). Racing threads make the same bytes.
+    public byte[] Head => _head ??= MakeHead();
+
+    private byte[] MakeHead()
+    {
+        var text = new StringBuilder(128).Append("HTTP/1.1 ").Append(status.ToString(CultureInfo.InvariantCulture)).Append(' ')
+            .Append(ReasonPhrases.GetReasonPhrase(status)).Append("\r\n");
+        foreach (var (name, value) in headers) text.Append(name).Append(": ").Append(value).Append("\r\n");
+        if (sized) text.Append("Content-Length: ").Append(body.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
+        return Encoding.ASCII.GetBytes(text.ToString());
+    }
+}

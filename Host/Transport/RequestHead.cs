@@ -1,0 +1,112 @@
+using System.Buffers;
+using System.Text;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Internal.Http;
+using HttpMethod = Microsoft.AspNetCore.Server.Kestrel.Core.Internal.Http.HttpMethod;
+
+namespace Chat.Host.Transport;
+
+/// One request's line and headers as Kestrel's own parser reads them, and whether this path may answer it: only a
+/// GET or HEAD over HTTP/1.1 whose every header it knows how to treat. Anything else is <see cref="Unhandled"/>,
+/// and Kestrel's HTTP answers it. One per connection, reset for each request.
+public sealed class RequestHead : IHttpRequestLineHandler, IHttpHeadersHandler
+{
+    public bool Head { get; private set; }
+    public string Path { get; private set; } = "";
+    public string? Query { get; private set; }
+    public string? IfNoneMatch { get; private set; }
+    public string? Authorization { get; private set; }
+    public string? ClientId { get; private set; }
+    public string? ForwardedFor { get; private set; }
+    public string? ForwardedProto { get; private set; }
+    public string? ForwardedHost { get; private set; }
+    public bool Close { get; private set; }
+    public bool Unhandled { get; private set; }
+    private int _hosts;
+
+    /// Parses a whole head from <paramref name="buffer"/>: false when it is not all there (or Kestrel's parser finds
+    /// it malformed: Kestrel's HTTP then answers it as it would).
+    public bool TryParse(HttpParser<RequestHead> parser, ReadOnlySequence<byte> buffer, out SequencePosition end)
+    {
+        (Head, Path, Query, IfNoneMatch, Authorization, ClientId, ForwardedFor, ForwardedProto, ForwardedHost, Close, Unhandled, _hosts) =
+            (false, "", null, null, null, null, null, null, null, false, false, 0);
+        var reader = new SequenceReader<byte>(buffer);
+        end = buffer.Start;
+        try
+        {
+            if (!parser.ParseRequestLine(this, ref reader) || !parser.ParseHeaders(this, ref reader)) return false;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return false; // a bad request: Kestrel's to answer (400, and the connection closed)
+        }
+        Unhandled |= _hosts != 1;
+        end = reader.Position;
+        return true;
+    }
+
+    public void OnStartLine(HttpVersionAndMethod versionAndMethod, TargetOffsetPathLength targetPath, Span<byte> startLine)
+    {
+        Head = versionAndMethod.Method == HttpMethod.Head;
+        Unhandled = versionAndMethod.Version != HttpVersion.Http11 || versionAndMethod.Method is not (HttpMethod.Get or HttpMethod.Head)
+            || targetPath.IsEncoded;
+        var target = startLine[targetPath.Offset..];
+        var path = target[..targetPath.Length];
+        if (path.Length is 0 or > 200 || path[0] != '/' || !Plain(path)) Unhandled = true;
+        else Path = Encoding.ASCII.GetString(path);
+        var query = target[targetPath.Length..];
+        if (query.Length > 0) Query = Visible(query) ? Encoding.ASCII.GetString(query) : null;
+        if (query.Length > 0 && Query is null) Unhandled = true;
+    }
+
+    /// Each header is one this path answers the same as Kestrel's would, or the request is Kestrel's: any other (a
+    /// body, `Expect`, `Upgrade`, `Origin`, a range, a conditional but `If-None-Match`...) is left to the routes.
+    public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        if (Unhandled) return;
+        if (!Visible(value)) { Unhandled = true; return; }
+        if (Is(name, "host")) { _hosts++; Unhandled |= value.Length == 0 || value.IndexOfAnyExcept(HostBytes) >= 0; }
+        else if (Is(name, "connection")) Close = Once(Close || IsValue(value, "close"), !(IsValue(value, "close") || IsValue(value, "keep-alive")));
+        else if (Is(name, "if-none-match")) IfNoneMatch = IfNoneMatch is null ? Encoding.ASCII.GetString(value) : $"{IfNoneMatch},{Encoding.ASCII.GetString(value)}";
+        else if (Is(name, "authorization")) Authorization = Single(Authorization, value);
+        else if (Is(name, "chat-client")) ClientId = Single(ClientId, value);
+        else if (Is(name, "x-forwarded-for")) ForwardedFor = Single(ForwardedFor, value);
+        else if (Is(name, "x-forwarded-proto")) ForwardedProto = Single(ForwardedProto, value);
+        else if (Is(name, "x-forwarded-host")) ForwardedHost = Single(ForwardedHost, value);
+        else if (!Ignored(name)) Unhandled = true;
+    }
+
+    public void OnHeadersComplete(bool endStream) { }
+    public void OnStaticIndexedHeader(int index) => Unhandled = true; // HTTP/2's and /3's: never here
+    public void OnStaticIndexedHeader(int index, ReadOnlySpan<byte> value) => Unhandled = true;
+
+    /// Headers no route reads: what browsers and tools send with every request.
+    private static bool Ignored(ReadOnlySpan<byte> name) =>
+        Is(name, "user-agent") || Is(name, "accept") || Is(name, "accept-encoding") || Is(name, "accept-language") || Is(name, "referer")
+        || Is(name, "cookie") || Is(name, "cache-control") || Is(name, "pragma") || Is(name, "dnt") || Is(name, "priority")
+        || Is(name, "upgrade-insecure-requests") || name.StartsWith("sec-fetch-"u8) || name.StartsWith("Sec-Fetch-"u8)
+        || name.StartsWith("sec-ch-"u8) || name.StartsWith("Sec-CH-"u8);
+
+    private string? Single(string? was, ReadOnlySpan<byte> value)
+    {
+        Unhandled |= was is not null; // said twice: Kestrel's to combine
+        return Encoding.ASCII.GetString(value);
+    }
+
+    private bool Once(bool close, bool unknown)
+    {
+        Unhandled |= unknown;
+        return close;
+    }
+
+    private static bool Is(ReadOnlySpan<byte> name, string lower) => Ascii.EqualsIgnoreCase(name, lower);
+    private static bool IsValue(ReadOnlySpan<byte> value, string lower) => Ascii.EqualsIgnoreCase(value, lower);
+
+    /// Printable ASCII and spaces: what every header this path reads is made of.
+    private static bool Visible(ReadOnlySpan<byte> bytes) => bytes.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7e) < 0;
+
+    /// A path the routes take as it is: no dot segments, no escapes, nothing a room name or an index is not made of.
+    private static bool Plain(ReadOnlySpan<byte> path) => path.IndexOfAnyExcept(PathBytes) < 0 && path.IndexOf("//"u8) < 0;
+
+    private static readonly SearchValues<byte> PathBytes = SearchValues.Create("/abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"u8);
+    private static readonly SearchValues<byte> HostBytes = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]"u8);
+}

@@ -1,0 +1,43 @@
+using Chat.Host.Auth;
+using Chat.Host.Endpoints;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Internal.Http;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Host.Transport;
+
+/// The held-poll path (`Chat:TransportPath`, on by default): each plain HTTP/1.1 connection's requests are read on
+/// Kestrel's transport, and a seed poll is answered here (<see cref="HeldPollConnection"/>) without Kestrel's
+/// per-request objects. The first request it does not fully handle hands the connection, its bytes unread, to
+/// Kestrel's HTTP for good. See docs/architecture.md.
+public static class TransportPath
+{
+    /// Outermost on the endpoint, so TLS records and HTTP/2's preface reach it as they are (and are handed on).
+    public static void Use(ListenOptions listen, bool on)
+    {
+        if (!on) return;
+        listen.Use(next =>
+        {
+            var shared = new Shared(listen.ApplicationServices);
+            return connection => (listen.Protocols & HttpProtocols.Http1) == 0 ? next(connection)
+                : new HeldPollConnection(connection, shared).RunAsync(next);
+        });
+    }
+
+    /// What every connection of the path uses, made once per endpoint.
+    public sealed class Shared(IServiceProvider services)
+    {
+        public IServiceProvider Services => services;
+        public Polls Polls { get; } = services.GetRequiredService<Polls>();
+        public Access Access { get; } = services.GetRequiredService<Access>();
+        public TimeProvider Clock { get; } = services.GetRequiredService<TimeProvider>();
+        public HttpParser<RequestHead> Parser { get; } = new(showErrorDetails: false);
+        public int MaxBatch { get; } = services.GetRequiredService<IOptions<Options.ChatOptions>>().Value.MaxBatch;
+        public TimeSpan KeepAlive { get; } = services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.KeepAliveTimeout;
+
+        /// ASP.NET Core's own middleware reads `X-Forwarded-*`, so a client is the same address on both paths.
+        public ForwardedHeadersMiddleware Forwarded { get; } = new(_ => Task.CompletedTask, services.GetRequiredService<ILoggerFactory>(),
+            services.GetRequiredService<IOptions<ForwardedHeadersOptions>>());
+    }
+}
