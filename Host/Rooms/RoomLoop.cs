@@ -26,7 +26,8 @@ public sealed class RoomLoop : IStoreSink
     private RoomState _state;
     private int _unloadAsked;
     private volatile bool _unloaded;
-    private Outcome.Messages? _lastRead;
+    /// The latest reads, by their first index: followers a few messages apart each find theirs (and its response).
+    private readonly Outcome.Messages?[] _reads = new Outcome.Messages?[16];
 
     public RoomLoop(RoomName name, RoomState restored, RoomServices services, RoomDirectory directory)
     {
@@ -57,17 +58,18 @@ public sealed class RoomLoop : IStoreSink
     public Presence Presence { get; }
 
     /// The outcome of a read of messages: the same instance for every poll that reads the same messages, so their
-    /// response is made once, not once per follower (a busy room's followers mostly read the message just posted).
-    /// Stored messages never change, so the same index, count and first and last instances are the same read.
-    /// Any thread: a race makes two.
+    /// response is made once, not once per follower (a busy room's followers mostly read the last few messages posted,
+    /// and one that fell behind must not cost more per message, or it never catches up). Stored messages never change,
+    /// so the same index, count and first and last instances are the same read. Any thread: a race makes two.
     public Outcome.Messages Read(Reply.Messages read)
     {
         var (from, messages) = (read.From, read.Items);
-        var last = Volatile.Read(ref _lastRead);
+        ref var slot = ref _reads[(int)(from.Value & (_reads.Length - 1))];
+        var last = Volatile.Read(ref slot);
         if (last is not null && last.From == from && last.Items.Count == messages.Count
             && ReferenceEquals(last.Items.Head, messages.Head) && ReferenceEquals(last.Items.Last, messages.Last)) return last;
         var outcome = new Outcome.Messages(from, messages, WasHeld: false);
-        Volatile.Write(ref _lastRead, outcome);
+        Volatile.Write(ref slot, outcome);
         return outcome;
     }
 
