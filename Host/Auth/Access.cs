@@ -5,7 +5,6 @@ using Chat.Core;
 using Chat.Core.Values;
 using Chat.Host.Options;
 using LanguageExt;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -50,12 +49,12 @@ public sealed record Grant(IReadOnlyList<string> Read, IReadOnlyList<string> Pos
 /// a protected room a request carries a signed token (ASP.NET Core's JWT bearer handler checks it: signature, expiry,
 /// issuer, audience; no I/O), and the token's grant must cover the room and the act. Checked when a request arrives:
 /// a poll held with a valid token is answered even if the token expires while it waits.
-public sealed class Access(IOptions<AuthOptions> options, TimeProvider clock)
+public sealed class Access(IOptions<AuthOptions> options, TimeProvider clock, IOptionsMonitor<JwtBearerOptions> bearer, ILogger<Access> log)
 {
     private readonly AuthOptions _options = options.Value;
 
-    /// Tokens already checked, by their text: a follower sends the same token with every poll, and the bearer
-    /// handler's check (signature, claims, a service scope) is the costliest step of a poll; kept until its `exp`.
+    /// Tokens already checked, by their text: a follower sends the same token with every poll, and the check
+    /// (signature, claims) is the costliest step of a poll; kept until its `exp`.
     private readonly ConcurrentDictionary<string, Grant> _checked = new(StringComparer.Ordinal);
     private const int MostChecked = 10_000;
 
@@ -66,11 +65,14 @@ public sealed class Access(IOptions<AuthOptions> options, TimeProvider clock)
 
     /// The grant, if the request's token covers <paramref name="act"/> in <paramref name="room"/>; else 401 (no token,
     /// or one that is malformed, expired or wrongly signed) or 403 (a valid token that does not cover it).
-    public async Task<Either<Rejection, Grant>> CheckAsync(HttpContext http, RoomName room, Act act)
+    public Task<Either<Rejection, Grant>> CheckAsync(HttpContext http, RoomName room, Act act) => CheckAsync(Bearer.RawToken(http.Request), room, act);
+
+    /// The same for a token as the request carried it (<see cref="Bearer.RawToken"/>): on either path.
+    public async Task<Either<Rejection, Grant>> CheckAsync(string? raw, RoomName room, Act act)
     {
         if (act == Act.Moderate && !_options.CanCheckTokens)
             return new Rejection.Forbidden("Nobody may moderate: no Auth:SigningKey or Auth:PublicKeyPath is set to check tokens with.");
-        var token = await TokenAsync(http);
+        var token = await TokenAsync(raw);
         if (token.IsLeft) return (Rejection)token;
         var grant = (Grant)token;
         return grant.Allows(act, room) ? grant
@@ -82,35 +84,41 @@ public sealed class Access(IOptions<AuthOptions> options, TimeProvider clock)
     {
         if (!_options.CanCheckTokens)
             return new Rejection.Forbidden("Nobody may moderate: no Auth:SigningKey or Auth:PublicKeyPath is set to check tokens with.");
-        var token = await TokenAsync(http);
+        var token = await TokenAsync(Bearer.RawToken(http.Request));
         if (token.IsLeft) return (Rejection)token;
         return ((Grant)token).Moderate.Count > 0 ? token : new Rejection.Forbidden("This token may moderate no room.");
     }
 
     /// The request's token: none (a rejection saying so), invalid (another), or its grant: one checked before and not
-    /// expired since, else the bearer handler's answer (a grant is then kept for the token's next use).
-    private async Task<Either<Rejection, Grant>> TokenAsync(HttpContext http)
+    /// expired since, else what the bearer handler's own token handlers and settings make of it (the handler itself
+    /// needs an HttpContext; it reads the same token, and here no service scope is opened). A grant is then kept for
+    /// the token's next use.
+    private async Task<Either<Rejection, Grant>> TokenAsync(string? raw)
     {
-        var raw = Bearer.RawToken(http.Request);
+        if (string.IsNullOrEmpty(raw))
+            return new Rejection.Unauthenticated("This room needs a bearer token (Authorization: Bearer, or access_token= on reads).", InvalidToken: false);
         if (Known(raw) is { } known) return known;
-        var result = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
-        if (!result.Succeeded)
-            return result.None
-                ? new Rejection.Unauthenticated("This room needs a bearer token (Authorization: Bearer, or access_token= on reads).", InvalidToken: false)
-                : new Rejection.Unauthenticated(Why(result.Failure), InvalidToken: true);
-        var grant = Grant.Of(result.Principal);
-        if (raw is null) return grant;
-        if (_checked.Count >= MostChecked) _checked.Clear(); // bounded: the busy tokens come back at their next poll
-        _checked[raw] = grant;
-        return grant;
+        var settings = bearer.Get(JwtBearerDefaults.AuthenticationScheme);
+        Exception? failure = null;
+        foreach (var handler in settings.TokenHandlers)
+        {
+            var result = await handler.ValidateTokenAsync(raw, settings.TokenValidationParameters);
+            if (!result.IsValid)
+            {
+                failure = result.Exception;
+                continue;
+            }
+            var grant = Grant.Of(new ClaimsPrincipal(result.ClaimsIdentity));
+            if (_checked.Count >= MostChecked) _checked.Clear(); // bounded: the busy tokens come back at their next poll
+            _checked[raw] = grant;
+            return grant;
+        }
+        Observability.Log.TokenRefused(log, Why(failure)); // never the token itself
+        return new Rejection.Unauthenticated(Why(failure), InvalidToken: true);
     }
 
     /// The grant of a token checked before and not expired since.
     private Grant? Known(string? raw) => raw is not null && _checked.TryGetValue(raw, out var known) && EndsAt(known) > clock.GetUtcNow() ? known : null;
-
-    /// Whether a token checked before, and not expired since, lets its holder read <paramref name="room"/>: the
-    /// transport path's check. Any other token (none, new, refused) takes Kestrel's path, which checks it in full.
-    public bool KnownMayRead(string? raw, RoomName room) => Known(raw)?.Allows(Act.Read, room) == true;
 
     private static string Why(Exception? failure) => failure switch
     {
@@ -128,7 +136,7 @@ public sealed class Access(IOptions<AuthOptions> options, TimeProvider clock)
         Grant? grant = null;
         if (Bearer.RawToken(http.Request) is not null || http.Request.Headers.Authorization.Count > 0)
         {
-            var token = await TokenAsync(http);
+            var token = await TokenAsync(Bearer.RawToken(http.Request));
             if (token.IsLeft) return (Rejection)token;
             grant = (Grant)token;
         }

@@ -24,15 +24,16 @@ public sealed class LongPoll(RoomDirectory rooms, IMessageStore store, Access ac
             return;
         }
         var (name, want) = ((RoomName, Want))asked; // Either's own cast: `Case` would box the pair
-        var outcome = access.IsProtected(name) && await access.CheckAsync(http, name, Act.Read) is { IsLeft: true } refused
-            ? new Outcome.Refused((Rejection)refused)
-            : await AskAsync(name, want, Asker.Of(http), HangUp(http));
-        await Render(outcome, name).ExecuteAsync(http);
+        var token = access.IsProtected(name) ? Bearer.RawToken(http.Request) : null;
+        await Render(await AskAsync(name, want, token, Asker.Of(http), HangUp(http)), name).ExecuteAsync(http);
     }
 
-    /// The poll once its token is checked, on either path (Kestrel's above, or Host/Transport's).
-    public async ValueTask<Outcome> AskAsync(RoomName name, Want want, Asker asker, CancellationToken hangUp)
+    /// The poll, on either path (Kestrel's above, or Host/Transport's): a protected room's token checked
+    /// (<paramref name="token"/> as the request carried it), then the room found and asked.
+    public async ValueTask<Outcome> AskAsync(RoomName name, Want want, string? token, Asker asker, CancellationToken hangUp)
     {
+        if (access.IsProtected(name) && await access.CheckAsync(token, name, Act.Read) is { IsLeft: true } refused)
+            return new Outcome.Refused((Rejection)refused);
         var found = await rooms.FindAsync(name);
         if (found.IsLeft) return new Outcome.Refused((Rejection)found);
         var room = (RoomLoop)found;

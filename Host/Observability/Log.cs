@@ -41,4 +41,7 @@ internal static partial class Log
 
     [LoggerMessage(11, LogLevel.Warning, "A retention sweep failed; the next one tries again")]
     public static partial void RetentionFailed(ILogger log, Exception error);
+
+    [LoggerMessage(14, LogLevel.Debug, "Bearer token refused: {Why}")]
+    public static partial void TokenRefused(ILogger log, string why);
 }

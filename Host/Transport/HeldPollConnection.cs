@@ -36,8 +36,7 @@ public sealed class HeldPollConnection(ConnectionContext connection, TransportPa
             Volatile.Write(ref _idleSince, -1);
             if (read.IsCanceled || (read.Buffer.IsEmpty && read.IsCompleted)) return; // idle too long, stopping, or closed
             var buffer = read.Buffer;
-            if (!_head.TryParse(shared.Parser, buffer, out var end) || _head.Unhandled || Target.Read(_head.Path, _head.Query, shared.MaxBatch) is not { } poll
-                || (shared.Access.IsProtected(poll.Room) && !shared.Access.KnownMayRead(Bearer.FromAuthorization(_head.Authorization), poll.Room)))
+            if (!_head.TryParse(shared.Parser, buffer, out var end) || _head.Unhandled || Target.Read(_head.Path, _head.Query, shared.MaxBatch) is not { } poll)
             {
                 input.AdvanceTo(buffer.Start); // nothing consumed: Kestrel reads the same bytes
                 await next(connection);
@@ -59,7 +58,7 @@ public sealed class HeldPollConnection(ConnectionContext connection, TransportPa
         } : Forwarded();
         var polls = poll.Batch ? shared.Polls.Batch : shared.Polls.Get;
         var asker = new Asker(ClientKey.Of(_head.ClientId ?? poll.Client, _address), _address);
-        var outcome = await polls.AskAsync(poll.Room, poll.Want, asker, connection.ConnectionClosed);
+        var outcome = await polls.AskAsync(poll.Room, poll.Want, Bearer.FromAuthorization(_head.Authorization), asker, connection.ConnectionClosed);
         if (polls.Answer(outcome, poll.Room) is not { } answer) return false; // the client hung up
         var rendered = answer.Render(this);
         var close = _head.Close || closing.IsCancellationRequested;

@@ -1,4 +1,3 @@
-using Chat.Host.Auth;
 using Chat.Host.Endpoints;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -30,7 +29,6 @@ public static class TransportPath
     {
         public IServiceProvider Services => services;
         public Polls Polls { get; } = services.GetRequiredService<Polls>();
-        public Access Access { get; } = services.GetRequiredService<Access>();
         public TimeProvider Clock { get; } = services.GetRequiredService<TimeProvider>();
         public HttpParser<RequestHead> Parser { get; } = new(showErrorDetails: false);
         public int MaxBatch { get; } = services.GetRequiredService<IOptions<Options.ChatOptions>>().Value.MaxBatch;

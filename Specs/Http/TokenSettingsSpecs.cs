@@ -58,15 +58,15 @@ public sealed class TokenSettingsSpecs
         }
     }
 
-    /// Open rooms pay nothing for protected ones: the bearer handler runs for a protected room's requests alone. It
-    /// logs each token it cannot take; an open room's request with a bad token leaves no such line (WebApplication's
-    /// automatic authentication middleware, which ran it for every request, stays out of the pipeline).
+    /// Open rooms pay nothing for protected ones: tokens are checked for a protected room's requests alone. The check
+    /// logs each token it cannot take, and so would the bearer handler if WebApplication's automatic authentication
+    /// middleware ran it for every request; an open room's request with a bad token leaves no such line.
     [Fact]
     public async Task An_open_rooms_requests_never_run_the_token_check()
     {
         using var folder = new TempFolder("chat-auth-open-");
         await using var host = await ChildHost.StartAsync(folder.File("chat.db"), $"--Auth:SigningKey={Tokens.Key}", "--Auth:Protected=team-*",
-            "--Logging:LogLevel:Microsoft.AspNetCore.Authentication=Debug");
+            "--Logging:LogLevel:Microsoft.AspNetCore.Authentication=Debug", "--Logging:LogLevel:Chat.Host.Auth=Debug");
         using var client = host.Client();
         (await client.PostAsync("open", "/rooms/lobby/post")).Dispose();
         for (var i = 0; i < 3; i++)
@@ -76,7 +76,7 @@ public sealed class TokenSettingsSpecs
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/rooms/team-a/get/0").With("team.room.garbage"))).StatusCode);
         var deadline = DateTime.UtcNow + Wire.Bound;
         while (!host.Stdout.Contains("Bearer", StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(50);
-        Assert.Contains("Bearer", host.Stdout); // the handler's log is on, and the protected room ran it
+        Assert.Contains("Bearer", host.Stdout); // the check's log is on, and the protected room ran it
     }
 
     private static HttpRequestMessage Post(string room) =>
