@@ -7,7 +7,8 @@
 # (the tool's --rounds windows), like the fan-out's: on a shared machine, a stall lands in one round.
 # Every throughput load with followers also gives the server's CPU per 1,000 deliveries (its CPU ms in the run over
 # deliveries / 1,000). With chat-sqlite beside nchan or floor (bench/floor, the C floor), columns sqlite/nchan and
-# sqlite/floor, and under the table the targets of issue 19 whose servers ran, each met or not. Each chat-redis-*
+# sqlite/floor, and under the table the targets of issue 19 whose servers ran, each met or not; then those of issue 29
+# (chat-sqlite against nchan, the floor and chat-protected, memory per held poll by PSS and by heap walk). Each chat-redis-*
 # server (a replica, a Redis Cluster) beside chat-redis gets a column of its ratio to chat-redis (one redis-server),
 # and under the table those ratios run by run for the durable load at 64 posters.
 # Usage: awk -v servers="chat-memory reference nchan" -v memload=15000 -f report.awk raw.jsonl
@@ -52,6 +53,8 @@ function fmt(v) {
     } else if (mode == "memory" && get($0, "phase") == "holding" && load == memload) {
         add("memory per held waiter at " load ": PSS bytes", s, get($0, "pss_per_waiter"))
         add("memory per held waiter at " load ": RSS bytes", s, get($0, "rss_per_waiter"))
+    } else if (mode == "heap" && get($0, "phase") == "holding" && load == memload) {   # bench/heap: live managed bytes
+        add("memory per held waiter at " load ": heap bytes", s, get($0, "heap_per_waiter"))
     } else if (mode == "throughput") {
         bad[s] += get($0, "mismatches") + get($0, "follower_errors") + get($0, "post_errors")
         if (load ~ /warm-up/) next
@@ -149,6 +152,7 @@ END {
         }
     }
     issue19()
+    issue29()
 }
 # The chat-redis-* ratios to chat-redis at 64 durable posters (one room or several), run by run: their spread.
 function redis_runs(    f, fig, x, j, a, b, line) {
@@ -166,36 +170,71 @@ function redis_runs(    f, fig, x, j, a, b, line) {
         }
     }
 }
-function header19() { if (!t19++) { print ""; print "targets of issue 19 (ratios of the medians above):" } }
+# Each block of targets ("targets of issue N") prints its header before its first line, and nothing when no line.
+function header() { if (!(block in headed)) { headed[block] = 1; print ""; print "targets of issue " block " (ratios of the medians above):" } }
 # One target: the ratio of two servers' medians of fig against a limit ("<=", "<" or ">="); nothing when either is
-# missing (that server or that load did not run).
+# missing (that server or that load did not run). Leaves "met", "NOT MET" or "" (not shown) in verdict.
 function target(what, fig, a, b, op, limit, note,    x, y, r, ok) {
+    verdict = ""
     x = median(fig SUBSEP a); y = median(fig SUBSEP b)
     if (x == "" || y == "" || y == 0) return
     r = x / y
     ok = op == "<=" ? r <= limit : op == "<" ? r < limit : r >= limit
-    header19()
-    printf "  %-60s %.2fx (%s %s, %s %s; target %s %sx) %s%s\n", what, r, a, fmt(x), b, fmt(y), op, limit, note, ok ? "met" : "NOT MET"
+    verdict = ok ? "met" : "NOT MET"
+    header()
+    printf "  %-60s %.2fx (%s %s, %s %s; target %s %sx) %s%s\n", what, r, a, fmt(x), b, fmt(y), op, limit, note, verdict
 }
-function issue19(    paced, n, at, fig, m) {
-    if (!has("chat-sqlite")) return
+# The paced load against nchan: delivery p50 and p99 at most nchan's, CPU per delivery at most cpu x nchan's.
+function paced_vs_nchan(cpu,    paced) {
     paced = "paced 500 posts/s to 100 followers"
     target("paced delivery p50 (median of rounds), chat-sqlite / nchan", paced ": post-to-delivery p50 ms, median of rounds", "chat-sqlite", "nchan", "<=", 1)
     target("paced delivery p99 (median of rounds), chat-sqlite / nchan", paced ": post-to-delivery p99 ms, median of rounds", "chat-sqlite", "nchan", "<=", 1)
-    target("paced server CPU per 1,000 deliveries, chat-sqlite / nchan", paced ": server CPU ms per 1,000 deliveries", "chat-sqlite", "nchan", "<=", 1.2)
-    # The fan-out targets are at 15,000 waiters; a run without them (--quick) shows its largest fan-out, marked.
+    target("paced server CPU per 1,000 deliveries, chat-sqlite / nchan", paced ": server CPU ms per 1,000 deliveries", "chat-sqlite", "nchan", "<=", cpu)
+}
+# The last waiter of the fan-out to 15,000: at most 1.3x the floor's, below nchan's. A run without 15,000 waiters
+# (--quick) shows its largest fan-out, marked.
+function fanout_last(    n, at, fig) {
     n = ("fan-out to 15000: last ms" SUBSEP "chat-sqlite") in count ? 15000 : memload
     at = n == 15000 ? "" : "[at " n " waiters, not 15000] "
     fig = "fan-out to " n ": last ms"
     target("fan-out to 15000, last waiter, chat-sqlite / floor", fig, "chat-sqlite", "floor", "<=", 1.3, at)
     target("fan-out to 15000, last waiter, chat-sqlite / nchan", fig, "chat-sqlite", "nchan", "<", 1, at)
+}
+# chat-sqlite's memory per held poll at the largest fan-out, by kind ("PSS" or "heap"), at most limit bytes.
+function memory(kind, limit,    m) {
+    m = median("memory per held waiter at " memload ": " kind " bytes" SUBSEP "chat-sqlite")
+    if (m == "") return
+    header()
+    printf "  %-60s %s B (target <= %s B) %s%s\n", "memory per held poll at 15000 (" kind "), chat-sqlite", fmt(m), limit, (memload == 15000 ? "" : "[at " memload " waiters, not 15000] "), m <= limit ? "met" : "NOT MET"
+}
+# Issue 19's durable verdicts are kept in durable[1..3] for issue 29's line.
+function issue19() {
+    if (!has("chat-sqlite")) return
+    block = 19
+    paced_vs_nchan(1.2)
+    fanout_last()
     target("durable posts/s at 1 poster, chat-sqlite / reference", "durable, 1 poster: posts/s", "chat-sqlite", "reference", ">=", 0.8)
+    durable[1] = verdict
     target("durable posts/s at 4 posters, chat-sqlite / reference", "durable, 4 posters: posts/s", "chat-sqlite", "reference", ">=", 0.8)
+    durable[2] = verdict
     target("durable posts/s at 64 posters, chat-sqlite / chat-memory", "durable, 64 posters: posts/s", "chat-sqlite", "chat-memory", ">=", 0.8)
-    fig = "memory per held waiter at " memload ": PSS bytes"
-    m = median(fig SUBSEP "chat-sqlite")
-    if (m != "") {
-        header19()
-        printf "  %-60s %s B (target <= 5120 B) %s%s\n", "memory per held poll at 15000 (PSS), chat-sqlite", fmt(m), (memload == 15000 ? "" : "[at " memload " waiters, not 15000] "), m <= 5120 ? "met" : "NOT MET"
+    durable[3] = verdict
+    memory("PSS", 5120)
+}
+# Issue 29 (round 3): issue 19's paced and fan-out targets with CPU per delivery at most nchan's, memory per held poll
+# at most 4 KiB by PSS and by heap walk, a protected room's poll at most 1.2x an open room's CPU, and issue 19's
+# durable targets (printed above) still met.
+function issue29(    i, shown, met) {
+    if (!has("chat-sqlite")) return
+    block = 29
+    paced_vs_nchan(1)
+    fanout_last()
+    memory("PSS", 4096)
+    memory("heap", 4096)
+    target("paced CPU per 1,000 deliveries, chat-protected / chat-sqlite", "paced 500 posts/s to 100 followers: server CPU ms per 1,000 deliveries", "chat-protected", "chat-sqlite", "<=", 1.2)
+    for (i = 1; i <= 3; i++) if (durable[i] != "") { shown++; met += durable[i] == "met" }
+    if (shown) {
+        header()
+        printf "  %-60s %d of %d met (issue 19's lines above) %s\n", "durable posts/s at issue 19's targets, chat-sqlite", met, shown, met == shown ? "met" : "NOT MET"
     }
 }

@@ -155,6 +155,33 @@ static void print_mem(fan_t *f, const char *phase, int64_t rss, int64_t pss, int
             held ? (double)(pss - pss0) / held : 0.0);
 }
 
+/* --heap CMD: the server's live heap bytes, walked by "CMD <phase>" (bench/heap: a gcdump, which forces a full GC), or
+   -1. Called where memory is read, never inside a round, so the walk's time and its GC count in no latency. */
+static int64_t heap_bytes(const opts_t *o, const char *phase)
+{
+    char cmd[4096];
+    long long v = -1;
+    if ((size_t)snprintf(cmd, sizeof cmd, "%s %s", o->heap_cmd, phase) >= sizeof cmd) return -1;
+    fflush(stdout);
+    FILE *p = popen(cmd, "r");
+    if (!p) return -1;
+    if (fscanf(p, "%lld", &v) != 1) v = -1;
+    if (pclose(p) != 0) v = -1;
+    if (v < 0) fprintf(stderr, "fanout: '%s' gave no heap figure\n", cmd);
+    return v;
+}
+
+/* Live heap bytes per waiter: growth since "before" over the waiters held. */
+static void print_heap(fan_t *f, const char *phase, int64_t heap, int64_t heap0)
+{
+    int held = alive_count(f) ? alive_count(f) : f->n;
+    double per = (double)(heap - heap0) / held;
+    printf("{\"mode\":\"heap\",\"label\":\"%s\",\"proto\":\"%s\",\"phase\":\"%s\",\"waiters\":%d,\"heap\":%lld,"
+           "\"heap_per_waiter\":%.0f}\n", f->t->label, proto_name(f->t), phase, held, (long long)heap, per);
+    fflush(stdout);
+    fprintf(stderr, "  %s live heap %s: %.1f MB, %.0f B per held waiter\n", f->t->label, phase, heap / 1e6, per);
+}
+
 int run_fanout(target_t *t, const opts_t *o)
 {
     fan_t f = { .t = t, .o = o, .n = o->waiters };
@@ -165,6 +192,9 @@ int run_fanout(target_t *t, const opts_t *o)
     f.ep = epoll_create1(EPOLL_CLOEXEC);
     target_t post_to = t->post_port ? target_on(t, t->post_port) : *t;
     if ((f.post_fd = connect_blocking(&post_to)) < 0) return 1;
+    /* The walk before PSS's baseline: its GC and its session's memory then sit in the baseline, not in the growth. */
+    int64_t heap0 = o->heap_cmd ? heap_bytes(o, "before") : -1, heap;
+    if (heap0 >= 0) print_heap(&f, "before", heap0, heap0);
     int64_t rss0 = 0, pss0 = 0, rss, pss;
     int mem = t->npids && proc_mem(t, &rss0, &pss0) == 0;
     if (mem) print_mem(&f, "before", rss0, pss0, rss0, pss0);
@@ -186,6 +216,10 @@ int run_fanout(target_t *t, const opts_t *o)
     int settled = settle(t, o, f.n + 1, pump_idle, &f);
     if (settled < 0) return 1;
     if (mem && proc_mem(t, &rss, &pss) == 0) print_mem(&f, "holding", rss, pss, rss0, pss0);
+    if (heap0 >= 0 && (heap = heap_bytes(o, "holding")) >= 0) {
+        print_heap(&f, "holding", heap, heap0);
+        if ((settled = settle(t, o, alive_count(&f) + 1, pump_idle, &f)) < 0) return 1;   /* quiet again after the walk */
+    }
     samples_t lat = { 0 }, last = { 0 };
     int rounds = o->warmup + o->rounds;
     for (int r = 0; r < rounds; r++) {

@@ -82,6 +82,7 @@ typedef struct {
     int posters, followers, seconds;
     int rooms;                   /* throughput: poster i posts to room i % rooms, follower j follows j % rooms */
     double rate;                 /* posts/s over all posters; 0: as fast as possible */
+    const char *heap_cmd;        /* fanout: "CMD before" / "CMD holding" print the server's live heap bytes, or NULL */
 } opts_t;
 
 /* Waits until the server has read every request and gone idle (see README); returns ms waited or -1. */

@@ -29,6 +29,8 @@ static void usage(void)
         "  --label NAME           copied into every JSON line\n"
         "  --header 'N: V'        one more header on every chat request (e.g. 'Authorization: Bearer T')\n"
         " fanout:     --waiters N (1000) --rounds R (5) --warmup W (1) --round-timeout S (30)\n"
+        "             --heap CMD: runs 'CMD before' (before the waiters connect) and 'CMD holding' (all held, before the\n"
+        "             rounds); CMD prints the server's live heap bytes (bench/heap: a heap walk), outside every timing\n"
         " throughput: --posters K (1) --followers M (100; 0: posters only) --rate R posts/s in all (0: flat out) --seconds T (10)\n"
         "             --rounds R (5): delivery percentiles also for each of R equal windows of the T seconds\n"
         "             --rooms N (1): poster i posts to room r<i mod N>, follower j follows r<j mod N> (/rooms/r<k>/post,\n"
@@ -49,7 +51,7 @@ int main(int argc, char **argv)
         { "port", 1, 0, 'p' }, { "post-port", 1, 0, 'q' }, { "proto", 1, 0, 'P' }, { "pid", 1, 0, 'i' }, { "label", 1, 0, 'l' }, { "header", 1, 0, 'H' },
         { "waiters", 1, 0, 'n' }, { "rounds", 1, 0, 'r' }, { "warmup", 1, 0, 'w' }, { "round-timeout", 1, 0, 'T' },
         { "posters", 1, 0, 'k' }, { "followers", 1, 0, 'm' }, { "rate", 1, 0, 'R' }, { "seconds", 1, 0, 's' }, { "rooms", 1, 0, 'o' },
-        { "settle-timeout", 1, 0, 'S' }, { "settle-ms", 1, 0, 'M' }, { "connect-window", 1, 0, 'c' }, { 0, 0, 0, 0 } };
+        { "settle-timeout", 1, 0, 'S' }, { "settle-ms", 1, 0, 'M' }, { "connect-window", 1, 0, 'c' }, { "heap", 1, 0, 'h' }, { 0, 0, 0, 0 } };
     int c;
     optind = 2;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -72,6 +74,7 @@ int main(int argc, char **argv)
         case 'S': o.settle_timeout_s = atoi(optarg); break;
         case 'M': o.settle_ms = atoi(optarg); break;
         case 'c': o.connect_window = atoi(optarg); break;
+        case 'h': o.heap_cmd = optarg; break;
         default: usage();
         }
     }
