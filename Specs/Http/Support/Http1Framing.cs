@@ -151,8 +151,9 @@ public static partial class Http1Framing
     }
 
     /// The answers on one connection as text to compare: per response its status line, its headers sorted (names in
-    /// lower case) but Date, and its body; then what was left unparsed, and whether the server closed the connection.
-    /// Left out or scrubbed: what differs between two runs of the same server (<see cref="Scrub"/>, <see cref="Raced"/>).
+    /// lower case; Date's value only if it is not an HTTP date), and its body; then what was left unparsed, and whether
+    /// the server closed the connection. Left out or scrubbed: what differs between two runs of the same server
+    /// (<see cref="Scrub"/>, <see cref="Raced"/>).
     /// <paramref name="shutAt"/>: how many bytes had come when the client shut its sending side, if it did.
     public static string Canonical(byte[] received, IReadOnlyList<Request> requests, bool closed, int? shutAt)
     {
@@ -164,9 +165,8 @@ public static partial class Http1Framing
             var status = to is { IsStatus: true };
             text.Append(Escape(Encoding.Latin1.GetBytes(r.StatusLine))).Append('\n');
             foreach (var (name, value) in r.Headers
-                         .Where(h => !h.Name.Equals("Date", StringComparison.OrdinalIgnoreCase))
                          .Select(h => (Name: h.Name.ToLowerInvariant(), h.Value))
-                         .Select(h => status && h.Name == "content-length" ? (h.Name, "<scrubbed>") : h)
+                         .Select(h => h.Name == "date" && IsHttpDate(h.Value) || status && h.Name == "content-length" ? (h.Name, "<scrubbed>") : h)
                          .Order())
                 text.Append(name).Append(": ").Append(Escape(Encoding.Latin1.GetBytes(value))).Append('\n');
             var body = Encoding.Latin1.GetString(r.Body);
@@ -175,6 +175,9 @@ public static partial class Http1Framing
         if (used < received.Length) text.Append("unparsed: ").Append(Escape(received.AsSpan(used))).Append('\n');
         return text.Append(closed ? "== closed by the server" : "== left open").ToString();
     }
+
+    private static bool IsHttpDate(string value) =>
+        DateTimeOffset.TryParseExact(value, "r", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
 
     /// Kestrel's own races, which the same server answers either way from one run to the next: a 100 Continue is sent
     /// only if the body had not arrived yet; after the client's FIN, the 400 for the request it cut off is written only
@@ -195,17 +198,25 @@ public static partial class Http1Framing
     [GeneratedRegex("^(?:https?://[^/]*)?/(?:chat|rooms/[^/?]+)/?(?:\\?.*)?$", RegexOptions.IgnoreCase)]
     private static partial Regex StatusPath();
 
-    /// Bytes as readable text: printable ASCII as itself, CR LF TAB and backslash escaped, LF also breaking the line,
-    /// any other byte as \xNN. At most <paramref name="most"/> bytes, the middle elided.
+    /// Bytes as readable text: printable ASCII and UTF-8 as themselves, CR LF TAB and backslash escaped (LF also breaks
+    /// the line), any other byte as \xNN. At most <paramref name="most"/> bytes, the middle elided.
     public static string Escape(ReadOnlySpan<byte> bytes, int most = int.MaxValue)
     {
-        var text = new StringBuilder();
         if (bytes.Length > most)
         {
             var half = most / 2;
             return Escape(bytes[..half]) + $"…[{bytes.Length - 2 * half} bytes]…" + Escape(bytes[^half..]);
         }
-        foreach (var b in bytes)
+        var text = new StringBuilder();
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            var b = bytes[i];
+            if (b >= 0x80 && Rune.DecodeFromUtf8(bytes[i..], out var rune, out var used) == System.Buffers.OperationStatus.Done && !Rune.IsControl(rune))
+            {
+                text.Append(rune.ToString());
+                i += used - 1;
+                continue;
+            }
             text.Append(b switch
             {
                 (byte)'\r' => "\\r",
@@ -215,6 +226,7 @@ public static partial class Http1Framing
                 >= 0x20 and < 0x7f => ((char)b).ToString(),
                 _ => $"\\x{b:X2}",
             });
+        }
         return text.ToString();
     }
 

@@ -8,7 +8,7 @@ namespace Chat.Specs.Http.Support;
 /// <paramref name="Most"/>: the whole conversation.
 public sealed record Timing(TimeSpan Pause, TimeSpan Quiet, TimeSpan Wait, TimeSpan Most)
 {
-    /// Twice as patient: for a second look at a stream whose two answers differed.
+    /// More patient: for another look at a stream whose two answers differed (a slow machine, not a difference?).
     public Timing Patient => new(Pause, Quiet * 4, Wait * 2, Most * 2);
 }
 
