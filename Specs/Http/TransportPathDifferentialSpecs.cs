@@ -54,12 +54,15 @@ public sealed class TransportPathDifferentialSpecs(ITestOutputHelper output)
         var result = new Result();
         using var stop = new CancellationTokenSource(Budget);
         await RunAsync(servers, streams, 0..posts.Count, result, seed, stop);
-        await SameRoomsAsync(servers);
-        await RunAsync(servers, streams, posts.Count..streams.Count, result, seed, stop);
+        if (result.Mismatches.IsEmpty) // else the rooms may differ, and the reads would only say so again
+        {
+            await SameRoomsAsync(servers);
+            await RunAsync(servers, streams, posts.Count..streams.Count, result, seed, stop);
+        }
         output.WriteLine($"{result.Sent} streams sent to each server in {elapsed.Elapsed.TotalSeconds:F1} s; {result.Sent - result.Mismatches.Count} answered alike");
         output.WriteLine($"first answers: {string.Join(", ", result.Statuses.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} x{p.Value}"))}");
         foreach (var flaky in result.Flaky) output.WriteLine($"alike only on a second look: {flaky}");
-        foreach (var error in result.Errors.Take(5)) output.WriteLine($"a 500, from both: {error}");
+        foreach (var error in result.Errors.Take(5)) output.WriteLine($"a 500 (Chat:TransportPath=false): {error}");
         foreach (var shown in result.Shown) output.WriteLine(shown);
 
         Assert.True(result.Mismatches.IsEmpty, $"seed {seed}: {result.Mismatches.Count} of {result.Sent} streams were answered differently; the first:\n\n"
@@ -92,7 +95,7 @@ public sealed class TransportPathDifferentialSpecs(ITestOutputHelper output)
                 {
                     var (on, off) = await BothAsync(servers, item.Stream, Timing);
                     result.Count();
-                    result.Statuses.AddOrUpdate(FirstLine(off), 1, (_, v) => v + 1);
+                    result.Statuses.AddOrUpdate(InShort(off), 1, (_, v) => v + 1);
                     if (Show is { } show && item.Stream.Name.Contains(show, StringComparison.Ordinal))
                         result.Shown.Enqueue($"{item.Stream.Name}:\n{Http1Framing.Escape(item.Stream.Bytes, 600)}\n--- on:\n{on}\n--- off:\n{off}");
                     if (off.Contains("HTTP/1.1 500", StringComparison.Ordinal)) result.Errors.Enqueue($"{item.Stream.Name}:\n{Http1Framing.Escape(item.Stream.Bytes, 600)}\n{off}");
@@ -102,7 +105,7 @@ public sealed class TransportPathDifferentialSpecs(ITestOutputHelper output)
                     {
                         var (on2, off2) = await BothAsync(servers, item.Stream, Timing.Patient);
                         if (on2 != off2) continue;
-                        result.Flaky.Enqueue($"{item.Stream.Name} (first: on {FirstLine(on)}, off {FirstLine(off)})");
+                        result.Flaky.Enqueue($"{item.Stream.Name} (first: on {InShort(on)}, off {InShort(off)})");
                         return;
                     }
                     result.Mismatches.Enqueue((item.Index, Report(seed, item.Index, item.Stream, servers, on, off)));
@@ -122,9 +125,12 @@ public sealed class TransportPathDifferentialSpecs(ITestOutputHelper output)
         return ((await on).Canonical, (await off).Canonical);
     }
 
-    private static string FirstLine(string canonical) => canonical.StartsWith("HTTP/", StringComparison.Ordinal)
-        ? string.Join(' ', canonical[..canonical.IndexOf('\n')].Split(' ').Skip(1).Take(1)) + (canonical.EndsWith("closed by the server", StringComparison.Ordinal) ? " closed" : " open")
-        : canonical.EndsWith("closed by the server", StringComparison.Ordinal) ? "no answer, closed" : "no answer, open";
+    /// A stream's first answer in short, for the run's tally: its status, and whether the server closed the connection.
+    private static string InShort(string canonical)
+    {
+        var end = canonical.EndsWith("closed by the server", StringComparison.Ordinal) ? "closed" : "open";
+        return canonical.StartsWith("HTTP/", StringComparison.Ordinal) ? $"{canonical.Split(' ', 3)[1]} {end}" : $"no answer, {end}";
+    }
 
     /// The stream and both answers, the first line that differs picked out; long lines and answers clipped.
     private static string Report(int seed, int index, RequestStream stream, Servers servers, string on, string off)
@@ -182,8 +188,8 @@ public sealed class TransportPathDifferentialSpecs(ITestOutputHelper output)
     private sealed record ListedRoom(string Room, long Next);
 
     /// The same messages in the same order on both servers, each stamped by the shared clock: a few in `chat` (ASCII,
-    /// markup and an emoji, a single space, lines, a long one of two-byte characters), a few in a named room, and a room
-    /// no request polls. Both servers must have answered every post alike.
+    /// markup and an emoji, a single space, lines, a long one of two-byte characters), a few in a named room (a NUL, CJK,
+    /// form-significant characters), and one in a room few requests touch. Both servers stored every post.
     private static async Task<RequestCorpus.Rooms> SeedAsync(Servers servers, StoppedClock clock)
     {
         (string Room, string Text, string? Name)[] messages =

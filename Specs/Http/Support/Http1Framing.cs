@@ -180,12 +180,17 @@ public static partial class Http1Framing
         DateTimeOffset.TryParseExact(value, "r", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
 
     /// Kestrel's own races, which the same server answers either way from one run to the next: a 100 Continue is sent
-    /// only if the body had not arrived yet; after the client's FIN, the 400 for the request it cut off is written only
-    /// if it beats Kestrel's abort of the output (the FIN closes the connection as it comes).
+    /// only if the body had not arrived yet. After the client's FIN, Kestrel aborts its output as the FIN comes, and
+    /// what it was about to write goes out only if it wins: the 400 for a request cut off, or the empty 200 it makes
+    /// of a held poll that the FIN ended (the poll writes nothing, `Responses.Nothing`).
     private static bool Raced(Response r, Request? to, bool afterShut) =>
         (!r.IsFinal && to is { HasBody: true })
-        || (afterShut && r.Status == 400 && r.Body.Length == 0
-            && r.Headers.Any(h => h.Name.Equals("Connection", StringComparison.OrdinalIgnoreCase) && h.Value.Equals("close", StringComparison.OrdinalIgnoreCase)));
+        || (afterShut && r.Body.Length == 0 && r.Status switch
+        {
+            400 => r.Headers.Any(h => h.Name.Equals("Connection", StringComparison.OrdinalIgnoreCase) && h.Value.Equals("close", StringComparison.OrdinalIgnoreCase)),
+            200 => r.Headers.All(h => h.Name.ToLowerInvariant() switch { "date" => true, "content-length" => h.Value == "0", "connection" => h.Value == "close", _ => false }),
+            _ => false,
+        });
 
     /// The trace id of a problem body is new per request; a room's status says how many polls it holds and who is
     /// here, which depends on what other streams hold at that moment (and its Content-Length with them).

@@ -9,7 +9,8 @@ public static class RequestCorpus
     public sealed record Entry(string Name, byte[] Bytes);
 
     /// Where the seeded rooms stand: the requests aim at their messages, at their next index (a held poll) and past it.
-    /// <paramref name="Room"/> is a named room with messages; <paramref name="Quiet"/> one that no request polls.
+    /// <paramref name="Room"/> is a named room with messages; <paramref name="Quiet"/> a room of one message that few
+    /// requests touch (its message, its status, a several-rooms poll).
     public sealed record Rooms(long ChatNext, string Room, long RoomNext, string Quiet, string ChatETag);
 
     /// Bytes as written: each char of <paramref name="text"/> is one byte (Latin-1), so a spec can write any byte.
