@@ -24,7 +24,9 @@ public sealed class TransportPathDifferentialSpecs(ITestOutputHelper output)
     private static readonly Timing Timing = new(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10));
 
     private const int AtOnce = 32, MostMismatches = 3;
-    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(120);
+
+    /// About 10 ms a stream here; the budget is ten times that, and two minutes at least.
+    private static TimeSpan Budget(int streams) => TimeSpan.FromSeconds(Math.Max(120, streams / 10.0));
 
     private sealed record Servers(ChatServer On, ChatServer Off);
 
@@ -52,7 +54,7 @@ public sealed class TransportPathDifferentialSpecs(ITestOutputHelper output)
 
         var elapsed = Stopwatch.StartNew();
         var result = new Result();
-        using var stop = new CancellationTokenSource(Budget);
+        using var stop = new CancellationTokenSource(Budget(count));
         await RunAsync(servers, streams, 0..posts.Count, result, seed, stop);
         if (result.Mismatches.IsEmpty) // else the rooms may differ, and the reads would only say so again
         {
@@ -67,7 +69,7 @@ public sealed class TransportPathDifferentialSpecs(ITestOutputHelper output)
 
         Assert.True(result.Mismatches.IsEmpty, $"seed {seed}: {result.Mismatches.Count} of {result.Sent} streams were answered differently; the first:\n\n"
             + string.Join("\n\n", result.Mismatches.OrderBy(m => m.Index).Take(MostMismatches).Select(m => m.Report)));
-        Assert.True(result.Sent >= Math.Min(count, 500), $"only {result.Sent} of {count} streams sent within {Budget.TotalSeconds} s (seed {seed})");
+        Assert.True(result.Sent >= Math.Min(count, 500), $"only {result.Sent} of {count} streams sent within {Budget(count).TotalSeconds} s (seed {seed})");
     }
 
     /// What a run saw, counted from every stream at once.
