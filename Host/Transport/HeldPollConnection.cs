@@ -36,6 +36,16 @@ public sealed class HeldPollConnection(ConnectionContext connection, TransportPa
             Volatile.Write(ref _idleSince, -1);
             if (read.IsCanceled || (read.Buffer.IsEmpty && read.IsCompleted)) return; // idle too long, stopping, or closed
             var buffer = read.Buffer;
+            if (_requests > 0 && Preface(buffer) is { } whole)
+            {
+                if (whole)
+                {
+                    await RefusePrefaceAsync();
+                    return;
+                }
+                input.AdvanceTo(buffer.Start, buffer.End); // maybe the preface: wait for the rest of its line
+                continue;
+            }
             if (!_head.TryParse(shared.Parser, buffer, out var end) || _head.Unhandled || Target.Read(_head.Path, _head.Query, shared.MaxBatch) is not { } poll)
             {
                 input.AdvanceTo(buffer.Start); // nothing consumed: Kestrel reads the same bytes
@@ -62,15 +72,37 @@ public sealed class HeldPollConnection(ConnectionContext connection, TransportPa
         if (polls.Answer(outcome, poll.Room) is not { } answer) return false; // the client hung up
         var rendered = answer.Render(this);
         var close = _head.Close || closing.IsCancellationRequested;
+        var flushed = await WriteAsync(rendered, close, body: !_head.Head);
+        return !close && !flushed.IsCompleted;
+    }
+
+    /// The rendered head (its bytes made once however many connections it answers), `Date`, and the body.
+    private ValueTask<FlushResult> WriteAsync(Rendered rendered, bool close, bool body)
+    {
         var output = connection.Transport.Output;
         output.Write(rendered.Head);
         if (close) output.Write(CloseLine);
         output.Write(DateLine.Now(shared.Clock));
         output.Write(EndOfHead);
-        if (!_head.Head) output.Write(rendered.Body.Span);
-        var flushed = await output.FlushAsync();
-        return !close && !flushed.IsCompleted;
+        if (body) output.Write(rendered.Body.Span);
+        return output.FlushAsync();
     }
+
+    /// HTTP/2's preface after HTTP/1.1 requests: Kestrel takes a connection it is handed for a new one and would
+    /// answer HTTP/2, where the same connection through Kestrel all along gets HTTP/1.1's 505 and is closed.
+    private async Task RefusePrefaceAsync() => await WriteAsync(HttpVersionNotSupported, close: true, body: false);
+
+    /// Whether the bytes start HTTP/2's preface line: all of it (true), so far (false), or not (null).
+    private static bool? Preface(ReadOnlySequence<byte> buffer)
+    {
+        ReadOnlySpan<byte> line = "PRI * HTTP/2.0\r\n"u8;
+        Span<byte> start = stackalloc byte[line.Length];
+        var length = (int)Math.Min(buffer.Length, line.Length);
+        buffer.Slice(0, length).CopyTo(start);
+        return !start[..length].SequenceEqual(line[..length]) ? null : length == line.Length;
+    }
+
+    private static readonly Rendered HttpVersionNotSupported = new(505, [], ReadOnlyMemory<byte>.Empty);
 
     /// The address as the forwarded-headers middleware makes it, given this request's `X-Forwarded-*`.
     private IPAddress? Forwarded()

@@ -64,7 +64,7 @@ public sealed class RequestHead : IHttpRequestLineHandler, IHttpHeadersHandler
     {
         if (Unhandled) return;
         if (!Visible(value)) { Unhandled = true; return; }
-        if (Is(name, "host")) { _hosts++; Unhandled |= value.Length == 0 || value.IndexOfAnyExcept(HostBytes) >= 0; }
+        if (Is(name, "host")) { _hosts++; Unhandled |= !PlainHost(value); }
         else if (Is(name, "connection")) Close = Once(Close || IsValue(value, "close"), !(IsValue(value, "close") || IsValue(value, "keep-alive")));
         else if (Is(name, "if-none-match")) IfNoneMatch = IfNoneMatch is null ? Encoding.ASCII.GetString(value) : $"{IfNoneMatch},{Encoding.ASCII.GetString(value)}";
         else if (Is(name, "authorization")) Authorization = Single(Authorization, value);
@@ -107,6 +107,17 @@ public sealed class RequestHead : IHttpRequestLineHandler, IHttpHeadersHandler
     /// A path the routes take as it is: no dot segments, no escapes, nothing a room name or an index is not made of.
     private static bool Plain(ReadOnlySpan<byte> path) => path.IndexOfAnyExcept(PathBytes) < 0 && path.IndexOf("//"u8) < 0;
 
+    /// `name` or `name:port`, a name of letters, digits, dots and hyphens that starts with a letter or digit: a form
+    /// Kestrel takes as it is. Any other (an IP literal, an empty name or port) is Kestrel's to judge.
+    private static bool PlainHost(ReadOnlySpan<byte> host)
+    {
+        var colon = host.IndexOf((byte)':');
+        var name = colon < 0 ? host : host[..colon];
+        var port = colon < 0 ? [] : host[(colon + 1)..];
+        return name.Length > 0 && char.IsAsciiLetterOrDigit((char)name[0]) && name.IndexOfAnyExcept(NameBytes) < 0
+            && (colon < 0 || (port.Length is > 0 and <= 5 && port.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0));
+    }
+
     private static readonly SearchValues<byte> PathBytes = SearchValues.Create("/abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"u8);
-    private static readonly SearchValues<byte> HostBytes = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]"u8);
+    private static readonly SearchValues<byte> NameBytes = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-"u8);
 }
