@@ -21,8 +21,18 @@ public static class Responses
     /// Seed: nothing was posted before the poll timeout: 204, poll N again.
     public static readonly Answer NoContent = new Made(new Rendered(204, [("Cache-Control", Headers.NoStore)], ReadOnlyMemory<byte>.Empty, sized: false));
 
-    /// The client hung up: nobody reads the response.
-    public static readonly IResult Nothing = Results.Empty;
+    /// The client hung up: nobody reads a response, and the connection (over HTTP/2, the stream) is closed without
+    /// one, as the transport path closes it; an empty 200 could reach a client that had only half-closed.
+    public static readonly IResult Nothing = new HungUp();
+
+    private sealed class HungUp : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            http.Abort();
+            return Task.CompletedTask;
+        }
+    }
 
     /// 201 with `Location` naming where the message can be read, and its index in the body.
     public static Answer Posted(RoomName room, MessageIndex at, string getPath) =>

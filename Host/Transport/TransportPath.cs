@@ -29,7 +29,8 @@ public static class TransportPath
     {
         public IServiceProvider Services => services;
         public Polls Polls { get; } = services.GetRequiredService<Polls>();
-        public TimeProvider Clock { get; } = services.GetRequiredService<TimeProvider>();
+        /// `Date` is the system's time, as Kestrel's is, whatever clock the messages are stamped with.
+        public TimeProvider Clock { get; } = TimeProvider.System;
         public HttpParser<RequestHead> Parser { get; } = new(showErrorDetails: false);
         public int MaxBatch { get; } = services.GetRequiredService<IOptions<Options.ChatOptions>>().Value.MaxBatch;
         public TimeSpan KeepAlive { get; } = services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.KeepAliveTimeout;
