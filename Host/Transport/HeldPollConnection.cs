@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Connections.Features;
 
 namespace Chat.Host.Transport;
 
-/// One connection on the held-poll path: read a request head (consuming nothing yet), answer a seed poll, repeat.
+/// One connection on the held-poll path: read a request head (consuming nothing yet), answer a poll, repeat.
 /// Whatever else arrives (another route, a header it does not treat, half a head, TLS, HTTP/2) goes with the
 /// connection, unread, to Kestrel's HTTP, which then keeps it. While a poll is held this object is all the
 /// connection costs above Kestrel's transport.
@@ -20,8 +20,11 @@ public sealed class HeldPollConnection(ConnectionContext connection, TransportPa
     private int _requests;
     private IPAddress? _address;
 
-    /// Waiting for a request (the keep-alive timeout and a stopping server end the wait) since this tick count.
+    /// Waiting for a request (the keep-alive timeout and a stopping server end the wait) since this tick count; -1
+    /// busy; <see cref="Ended"/> once <see cref="Tick"/> ended the wait.
     private long _idleSince = -1;
+
+    private const long Ended = -2;
 
     public async Task RunAsync(ConnectionDelegate next)
     {
@@ -33,8 +36,8 @@ public sealed class HeldPollConnection(ConnectionContext connection, TransportPa
         {
             Volatile.Write(ref _idleSince, Environment.TickCount64);
             var read = await input.ReadAsync();
-            Volatile.Write(ref _idleSince, -1);
-            if (read.IsCanceled || (read.Buffer.IsEmpty && read.IsCompleted)) return; // idle too long, stopping, or closed
+            // Idle too long or stopping (even if a request came meanwhile: its read may yet be cancelled), or closed.
+            if (Interlocked.Exchange(ref _idleSince, -1) == Ended || read.IsCanceled || (read.Buffer.IsEmpty && read.IsCompleted)) return;
             var buffer = read.Buffer;
             if (_requests > 0 && Preface(buffer) is { } whole)
             {
@@ -90,7 +93,7 @@ public sealed class HeldPollConnection(ConnectionContext connection, TransportPa
 
     /// HTTP/2's preface after HTTP/1.1 requests: Kestrel takes a connection it is handed for a new one and would
     /// answer HTTP/2, where the same connection through Kestrel all along gets HTTP/1.1's 505 and is closed.
-    private async Task RefusePrefaceAsync() => await WriteAsync(HttpVersionNotSupported, close: true, body: false);
+    private ValueTask<FlushResult> RefusePrefaceAsync() => WriteAsync(HttpVersionNotSupported, close: true, body: false);
 
     /// Whether the bytes start HTTP/2's preface line: all of it (true), so far (false), or not (null).
     private static bool? Preface(ReadOnlySequence<byte> buffer)
@@ -123,7 +126,9 @@ public sealed class HeldPollConnection(ConnectionContext connection, TransportPa
     private void Tick(bool stopping = false)
     {
         var since = Volatile.Read(ref _idleSince);
-        if (since >= 0 && (stopping || Environment.TickCount64 - since > shared.KeepAlive.TotalMilliseconds)) connection.Transport.Input.CancelPendingRead();
+        if (since >= 0 && (stopping || Environment.TickCount64 - since > shared.KeepAlive.TotalMilliseconds)
+            && Interlocked.CompareExchange(ref _idleSince, Ended, since) == since) // else a request came first: its turn
+            connection.Transport.Input.CancelPendingRead();
     }
 
     public string Method => _head.Head ? "HEAD" : "GET";
