@@ -65,7 +65,7 @@ public sealed class RequestHead : IHttpRequestLineHandler, IHttpHeadersHandler
         if (Unhandled) return;
         if (!Visible(value)) { Unhandled = true; return; }
         if (Is(name, "host")) { _hosts++; Unhandled |= !PlainHost(value); }
-        else if (Is(name, "connection")) Close = Once(Close || IsValue(value, "close"), !(IsValue(value, "close") || IsValue(value, "keep-alive")));
+        else if (Is(name, "connection")) { var close = IsValue(value, "close"); Close |= close; Unhandled |= !close && !IsValue(value, "keep-alive"); }
         else if (Is(name, "if-none-match")) IfNoneMatch = IfNoneMatch is null ? Encoding.ASCII.GetString(value) : $"{IfNoneMatch},{Encoding.ASCII.GetString(value)}";
         else if (Is(name, "authorization")) Authorization = Single(Authorization, value);
         else if (Is(name, "chat-client")) ClientId = Single(ClientId, value);
@@ -90,12 +90,6 @@ public sealed class RequestHead : IHttpRequestLineHandler, IHttpHeadersHandler
     {
         Unhandled |= was is not null; // said twice: Kestrel's to combine
         return Encoding.ASCII.GetString(value);
-    }
-
-    private bool Once(bool close, bool unknown)
-    {
-        Unhandled |= unknown;
-        return close;
     }
 
     private static bool Is(ReadOnlySpan<byte> name, string lower) => Ascii.EqualsIgnoreCase(name, lower);
