@@ -93,6 +93,8 @@ END {
     nx19 = nx
     # Issue 29: the held-poll path (Host/Transport) against the same Host with it off.
     if (has("chat-sqlite") && has("chat-kestrel")) { xnum[++nx] = "chat-sqlite"; xden[nx] = "chat-kestrel"; xname[nx] = "sqlite/kestrel" }
+    # A change against the build before it (chat-before).
+    if (has("chat-sqlite") && has("chat-before")) { xnum[++nx] = "chat-sqlite"; xden[nx] = "chat-before"; xname[nx] = "sqlite/before" }
     # Issue 31: a replica, a Redis Cluster, each over one redis-server.
     if (has("chat-redis"))
         for (i = 1; i <= ns; i++)
