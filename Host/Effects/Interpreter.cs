@@ -91,9 +91,34 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
     private void Deliver(Effect.Deliver e)
     {
         var outcome = new Outcome.Messages(e.Want.At, e.Messages, WasHeld: true);
+        var answered = new Exchange[e.To.Count];
+        var count = 0;
         foreach (var id in e.To)
-            if (open.Remove(id, out var exchange)) exchange.Complete(outcome);
+            if (open.Remove(id, out var exchange)) answered[count++] = exchange;
+        Share.CompleteAll(answered, count, outcome);
         services.Metrics.Delivered(e.To.Count);
+    }
+
+    /// A fan-out completed on every core: this thread takes one share, the thread pool the others. A held poll on the
+    /// transport path sends its answer where it is completed, and a send to a socket is most of a delivery's cost.
+    private sealed class Share(Exchange[] answered, int from, int to, Outcome outcome) : IThreadPoolWorkItem
+    {
+        /// Fewer waiters than this a share are not worth a thread's wake-up.
+        private const int Least = 32;
+
+        public static void CompleteAll(Exchange[] answered, int count, Outcome outcome)
+        {
+            var shares = Math.Clamp(count / Least, 1, Environment.ProcessorCount);
+            var size = (count + shares - 1) / shares;
+            for (var from = size; from < count; from += size)
+                ThreadPool.UnsafeQueueUserWorkItem(new Share(answered, from, Math.Min(from + size, count), outcome), preferLocal: false);
+            new Share(answered, 0, Math.Min(size, count), outcome).Execute();
+        }
+
+        public void Execute()
+        {
+            for (var i = from; i < to; i++) answered[i].Complete(outcome);
+        }
     }
 
     /// Messages are the room's one shared read of them, as for a poll answered before the loop.

@@ -29,15 +29,17 @@ public sealed class LongPoll(RoomDirectory rooms, IMessageStore store, Access ac
     }
 
     /// The poll, on either path (Kestrel's above, or Host/Transport's): a protected room's token checked
-    /// (<paramref name="token"/> as the request carried it), then the room found and asked.
-    public async ValueTask<Outcome> AskAsync(RoomName name, Want want, string? token, Asker asker, CancellationToken hangUp)
+    /// (<paramref name="token"/> as the request carried it), then the room found and asked. A poll that waits is
+    /// awaited, or left to the <paramref name="holder"/>'s exchange (<see cref="Outcome.Held"/>).
+    public async ValueTask<Outcome> AskAsync(RoomName name, Want want, string? token, Asker asker, CancellationToken hangUp,
+        IHolder? holder = null)
     {
         if (access.IsProtected(name) && await access.CheckAsync(token, name, Act.Read) is { IsLeft: true } refused)
             return new Outcome.Refused((Rejection)refused);
         var found = await rooms.FindAsync(name);
         if (found.IsLeft) return new Outcome.Refused((Rejection)found);
         var room = (RoomLoop)found;
-        return (await ReadOlderAsync(await Poll.AskAsync(room, want, asker, rooms, hangUp), room, store))!;
+        return (await ReadOlderAsync(await Poll.AskAsync(room, want, asker, rooms, hangUp, holder), room, store))!;
     }
 
     /// An outcome whose messages are older than the room keeps in memory, read from the store; or <see cref="Reply.Gone"/>
@@ -74,7 +76,7 @@ public sealed class LongPoll(RoomDirectory rooms, IMessageStore store, Access ac
         Outcome.Expired => Responses.NoContent,
         Outcome.Unavailable u => Problems.Unavailable(u.Why),
         Outcome.Refused r => Problems.For(r.Rejection),
-        _ => null, // Gone: the client hung up
+        _ => null, // Gone: the client hung up; Held: its exchange answers
     };
 
     private IResult Render(Outcome outcome, RoomName room) => Answer(outcome, room) ?? Responses.Nothing;

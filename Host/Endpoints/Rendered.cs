@@ -29,6 +29,24 @@ public sealed class Rendered(int status, IReadOnlyList<(string Name, string Valu
     /// rendering answers (a fan-out's). Racing threads make the same bytes.
     public byte[] Head => _head ??= MakeHead();
 
+    private sealed record Whole(byte[] DateLine, byte[] Bytes);
+
+    private Whole? _whole;
+
+    /// The whole response with <paramref name="dateLine"/>, as one buffer: a fan-out sends the same bytes to every
+    /// connection that keeps open and did not ask HEAD, in one send each. Made again when the second changes.
+    public byte[] WithDate(byte[] dateLine)
+    {
+        if (_whole is { } whole && ReferenceEquals(whole.DateLine, dateLine)) return whole.Bytes;
+        var bytes = new byte[Head.Length + dateLine.Length + 2 + body.Length];
+        Head.CopyTo(bytes, 0);
+        dateLine.CopyTo(bytes, Head.Length);
+        "\r\n"u8.CopyTo(bytes.AsSpan(Head.Length + dateLine.Length));
+        body.Span.CopyTo(bytes.AsSpan(Head.Length + dateLine.Length + 2));
+        _whole = new Whole(dateLine, bytes);
+        return bytes;
+    }
+
     private byte[] MakeHead()
     {
         var text = new StringBuilder(128).Append("HTTP/1.1 ").Append(status.ToString(CultureInfo.InvariantCulture)).Append(' ')

@@ -3,32 +3,45 @@ using Chat.Core.Values;
 
 namespace Chat.Host.Rooms;
 
-/// One HTTP exchange waiting for its room: a held poll, or a post waiting for its commit. The room's interpreter
-/// completes it once; its handler awaits <see cref="TaskCompletionSource{T}.Task"/>. Continuations run on the thread
-/// pool, so a fan-out's responses are written by every core, not by the room's loop.
-public sealed class Exchange : TaskCompletionSource<Outcome>
+/// One request waiting for its room: a held poll, or a post waiting for its commit. The room's interpreter completes
+/// it once (it leaves the room's open exchanges first). Most are <see cref="Awaited"/>; the transport path's held poll
+/// writes its own answer where it is completed (Host/Transport).
+public abstract class Exchange
 {
     private static long _last;
-    private readonly RoomLoop? _room;
 
-    private Exchange(RoomLoop? room, Want want) : base(TaskCreationOptions.RunContinuationsAsynchronously)
+    protected Exchange(RoomLoop? room, Want want)
     {
-        _room = room;
+        Room = room;
         Waiter = new Waiter(new WaiterId(Interlocked.Increment(ref _last)), want);
     }
 
     /// A poll for <paramref name="want"/> in <paramref name="room"/>.
-    public static Exchange ForPoll(RoomLoop room, Want want) => new(room, want);
+    public static Awaited ForPoll(RoomLoop room, Want want) => new(room, want);
 
-    public static Exchange ForPost() => new(null, default);
+    public static Awaited ForPost() => new(null, default);
+
+    protected RoomLoop? Room { get; }
 
     public WaiterId Id => Waiter.Id;
 
     public Waiter Waiter { get; }
 
-    /// Answers the exchange; a later answer is ignored.
-    public void Complete(Outcome outcome) => TrySetResult(outcome);
+    /// Answers the exchange, once.
+    public abstract void Complete(Outcome outcome);
 
     /// Seed: `async_on_peer_reset`. The client hung up: its room drops the poll at once, not at its timeout.
-    public void Abandon() => _room?.Send(new Command.Reset(Waiter));
+    public void Abandon() => Room?.Send(new Command.Reset(Waiter));
+
+    /// An exchange its handler awaits (<see cref="Task"/>). Continuations run on the thread pool, so a fan-out's
+    /// responses are written by every core, not by the room's loop.
+    public sealed class Awaited(RoomLoop? room, Want want) : Exchange(room, want)
+    {
+        private readonly TaskCompletionSource<Outcome> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<Outcome> Task => _answer.Task;
+
+        /// A later answer is ignored.
+        public override void Complete(Outcome outcome) => _answer.TrySetResult(outcome);
+    }
 }

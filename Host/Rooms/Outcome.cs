@@ -55,6 +55,9 @@ public abstract record Outcome
     /// The client went away; nobody reads the answer.
     public sealed record Gone : Outcome;
 
+    /// The poll waits in its room, and its own exchange writes the answer (<see cref="IHolder"/>): nothing to render now.
+    public sealed record Held : Outcome;
+
     /// A limit refused the poll before it was held.
     public sealed record Refused(Chat.Core.Rejection Rejection) : Outcome;
 
@@ -63,4 +66,5 @@ public abstract record Outcome
 
     public static readonly Outcome ExpiredOnce = new Expired();
     public static readonly Outcome GoneOnce = new Gone();
+    public static readonly Outcome HeldOnce = new Held();
 }

@@ -11,17 +11,26 @@ public readonly record struct Asker(ClientKey Client, IPAddress? Address, bool S
     public static Asker Of(HttpContext http, bool seated = false) => new(ClientKey.Of(http), http.Connection.RemoteIpAddress, seated);
 }
 
+/// Holds a poll that must wait without awaiting it: the transport path's connection, whose exchange writes the answer
+/// where the room completes it (Host/Transport). The exchange takes the seat, and lets it go when answered.
+public interface IHolder
+{
+    Exchange Hold(RoomLoop room, Want want, Seat? seat);
+}
+
 /// Answer now or hold: the step of a long poll between finding its room and rendering its outcome, shared by the seed
 /// poll, the batch poll and the event stream.
 public static class Poll
 {
     /// The core says what the poll gets now (<see cref="Room.Now"/>), on the room's latest immutable state: most polls
-    /// of a busy room are answered here, without its loop. Only a poll that must wait is held in the loop.
-    public static ValueTask<Outcome> AskAsync(RoomLoop room, Want want, Asker asker, RoomDirectory rooms, CancellationToken hangUp)
+    /// of a busy room are answered here, without its loop. Only a poll that must wait is held in the loop: awaited until
+    /// answered, or, given a <paramref name="holder"/>, left to its exchange (<see cref="Outcome.Held"/>).
+    public static ValueTask<Outcome> AskAsync(RoomLoop room, Want want, Asker asker, RoomDirectory rooms, CancellationToken hangUp,
+        IHolder? holder = null)
     {
-        if (room.IsUnloaded) return AskItsNextLoopAsync(room.Name, want, asker, rooms, hangUp);
+        if (room.IsUnloaded) return AskItsNextLoopAsync(room.Name, want, asker, rooms, hangUp, holder);
         if (Now(room, want, asker, out var pastSharedEnd) is { } now) return new(now);
-        return pastSharedEnd ? CaughtUpAsync(room, want, asker, rooms, hangUp) : HoldAsync(room, want, asker, rooms, hangUp);
+        return pastSharedEnd ? CaughtUpAsync(room, want, asker, rooms, hangUp, holder) : HoldAsync(room, want, asker, rooms, hangUp, holder);
     }
 
     /// What the room gives the poll now, or null when it must wait. Decided on one snapshot of the state, which other
@@ -48,11 +57,11 @@ public static class Poll
     }
 
     /// Holds the poll in its room until a message, the poll timeout or a hang-up ends it; its seat is let go then.
-    public static async ValueTask<Outcome> HoldAsync(RoomLoop room, Exchange exchange, Seat? seat, CancellationToken hangUp)
+    public static async ValueTask<Outcome> HoldAsync(RoomLoop room, Exchange.Awaited exchange, Seat? seat, CancellationToken hangUp)
     {
         using (seat)
         {
-            room.Send(new Command.Subscribe(exchange.Waiter), exchange);
+            Subscribe(room, exchange);
             // Over HTTP/1.x the token is the connection's, which outlives the request: unregistered once answered.
             var watch = hangUp.UnsafeRegister(static exchange => ((Exchange)exchange!).Abandon(), exchange);
             try
@@ -66,8 +75,16 @@ public static class Poll
         }
     }
 
-    private static ValueTask<Outcome> HoldAsync(RoomLoop room, Want want, Asker asker, RoomDirectory rooms, CancellationToken hangUp) =>
-        Sit(rooms, [room.Presence], asker, out var seat) is { } ended ? new(ended) : HoldAsync(room, Exchange.ForPoll(room, want), seat, hangUp);
+    private static ValueTask<Outcome> HoldAsync(RoomLoop room, Want want, Asker asker, RoomDirectory rooms, CancellationToken hangUp,
+        IHolder? holder)
+    {
+        if (Sit(rooms, [room.Presence], asker, out var seat) is { } ended) return new(ended);
+        if (holder is null) return HoldAsync(room, Exchange.ForPoll(room, want), seat, hangUp);
+        Subscribe(room, holder.Hold(room, want, seat));
+        return new(Outcome.HeldOnce);
+    }
+
+    private static void Subscribe(RoomLoop room, Exchange exchange) => room.Send(new Command.Subscribe(exchange.Waiter), exchange);
 
     /// Several rooms in one poll: what any of them has now, else held in every one until the first answers; the
     /// others are then let go (their cursors stay where they were). One seat for all of them. An outcome per room,
@@ -97,17 +114,19 @@ public static class Poll
     }
 
     /// The room was unloaded since this request (an event stream, for one) found it: its state stopped there.
-    private static async ValueTask<Outcome> AskItsNextLoopAsync(RoomName name, Want want, Asker asker, RoomDirectory rooms, CancellationToken hangUp)
+    private static async ValueTask<Outcome> AskItsNextLoopAsync(RoomName name, Want want, Asker asker, RoomDirectory rooms, CancellationToken hangUp,
+        IHolder? holder)
     {
         var found = await rooms.FindAsync(name).ConfigureAwait(false);
         return found.IsLeft ? new Outcome.Refused((Chat.Core.Rejection)found)
-            : await AskAsync((RoomLoop)found, want, asker, rooms, hangUp).ConfigureAwait(false);
+            : await AskAsync((RoomLoop)found, want, asker, rooms, hangUp, holder).ConfigureAwait(false);
     }
 
-    private static async ValueTask<Outcome> CaughtUpAsync(RoomLoop room, Want want, Asker asker, RoomDirectory rooms, CancellationToken hangUp)
+    private static async ValueTask<Outcome> CaughtUpAsync(RoomLoop room, Want want, Asker asker, RoomDirectory rooms, CancellationToken hangUp,
+        IHolder? holder)
     {
         await rooms.CatchUpAsync(room).ConfigureAwait(false);
-        return await HoldAsync(room, want, asker, rooms, hangUp).ConfigureAwait(false);
+        return await HoldAsync(room, want, asker, rooms, hangUp, holder).ConfigureAwait(false);
     }
 
     /// A poll answered at once still says its client follows the room.

@@ -1,4 +1,6 @@
 using Chat.Host.Endpoints;
+using Chat.Host.Storage;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Internal.Http;
@@ -19,8 +21,9 @@ public static class TransportPath
         listen.Use(next =>
         {
             var shared = new Shared(listen.ApplicationServices);
-            return connection => (listen.Protocols & HttpProtocols.Http1) == 0 ? next(connection)
-                : new HeldPollConnection(connection, shared).RunAsync(next);
+            // Kestrel's socket transport: the path sends on the socket itself.
+            return connection => (listen.Protocols & HttpProtocols.Http1) == 0 || connection.Features.Get<IConnectionSocketFeature>() is null
+                ? next(connection) : new HeldPollConnection(connection, shared).RunAsync(next);
         });
     }
 
@@ -29,6 +32,7 @@ public static class TransportPath
     {
         public IServiceProvider Services => services;
         public Polls Polls { get; } = services.GetRequiredService<Polls>();
+        public IMessageStore Store { get; } = services.GetRequiredService<IMessageStore>();
         /// `Date` is the system's time, as Kestrel's is, whatever clock the messages are stamped with.
         public TimeProvider Clock { get; } = TimeProvider.System;
         public HttpParser<RequestHead> Parser { get; } = new(showErrorDetails: false);

@@ -1,0 +1,156 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace Chat.Specs.Http;
+
+/// A poll held on the transport path (Host/Transport) is answered where its room completes it: a fan-out's bytes are
+/// sent from the room's thread, anything else by the connection's loop. Each way keeps HTTP/1.1's order and framing.
+public sealed class HeldPollPathSpecs
+{
+    [Fact]
+    public async Task A_request_pipelined_behind_a_held_poll_is_answered_after_it_in_order()
+    {
+        await using var server = await ChatServer.StartAsync();
+        using var client = server.Client();
+        await using var raw = await Raw.ConnectAsync(server.Address);
+        await raw.SendAsync("GET /chat/get/0 HTTP/1.1\r\nHost: chat\r\n\r\nGET /chat/get/0 HTTP/1.1\r\nHost: chat\r\n\r\n");
+        await client.UntilHeldAsync(1);
+
+        await client.PostAsync("hello");
+
+        var (held, read) = (await raw.ResponsesAsync(2)) switch { var r => (r[0], r[1]) };
+        Assert.Equal((200, "hello", "no-store"), (held.Status, held.Text, held.Header("Cache-Control")));
+        Assert.Equal((200, "hello", "public, no-cache"), (read.Status, read.Text, read.Header("Cache-Control")));
+    }
+
+    [Fact]
+    public async Task A_held_poll_that_asked_to_close_gets_its_message_then_the_close()
+    {
+        await using var server = await ChatServer.StartAsync();
+        using var client = server.Client();
+        await using var raw = await Raw.ConnectAsync(server.Address);
+        await raw.SendAsync("GET /chat/get/0 HTTP/1.1\r\nHost: chat\r\nConnection: close\r\n\r\n");
+        await client.UntilHeldAsync(1);
+
+        await client.PostAsync("hello");
+
+        var answer = (await raw.ResponsesAsync(1))[0];
+        Assert.Equal((200, "hello", "close"), (answer.Status, answer.Text, answer.Header("Connection")));
+        Assert.Empty(await raw.RestAsync());
+    }
+
+    [Fact]
+    public async Task A_held_HEAD_poll_gets_the_head_alone_and_the_connection_serves_on()
+    {
+        await using var server = await ChatServer.StartAsync();
+        using var client = server.Client();
+        await using var raw = await Raw.ConnectAsync(server.Address);
+        await raw.SendAsync("HEAD /chat/get/0 HTTP/1.1\r\nHost: chat\r\n\r\n");
+        await client.UntilHeldAsync(1);
+
+        await client.PostAsync("hello");
+        var head = await raw.HeadAsync();
+        await raw.SendAsync("GET /chat/get/0 HTTP/1.1\r\nHost: chat\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", head, StringComparison.Ordinal);
+        Assert.Contains("Content-Length: 5\r\n", head, StringComparison.Ordinal);
+        var next = (await raw.ResponsesAsync(1))[0];
+        Assert.Equal(("HTTP/1.1 200 OK", "hello"), (next.StatusLine, next.Text)); // no body came before it
+    }
+
+    [Fact]
+    public async Task A_client_that_stops_reading_gets_every_message_whole_and_in_order_when_it_reads_again()
+    {
+        await using var server = await ChatServer.StartAsync();
+        using var client = server.Client();
+        await using var raw = await Raw.ConnectAsync(server.Address, receiveBuffer: 1024);
+        string Message(int i) => string.Concat(Enumerable.Repeat($"{i:D5}.", 10_000)); // 60,000 bytes
+
+        // Poll, be answered, poll again, reading nothing, until the socket's buffers are full and a poll is not held:
+        // an answer the socket took only part of is then the loop's to finish.
+        var posted = 0;
+        for (; posted < 150; posted++)
+        {
+            await raw.SendAsync($"GET /chat/get/{posted} HTTP/1.1\r\nHost: chat\r\n\r\n");
+            if (!await HeldWithinAsync(client, TimeSpan.FromSeconds(1))) break;
+            (await client.PostAsync(Message(posted))).EnsureSuccessStatusCode();
+        }
+
+        var answers = await raw.ResponsesAsync(posted);
+        Assert.Equal(Enumerable.Range(0, posted).Select(i => (200, Message(i))), answers.Select(a => (a.Status, a.Text)));
+        Assert.True(posted > 1, "the first poll was not held");
+    }
+
+    private static async Task<bool> HeldWithinAsync(HttpClient client, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < deadline)
+        {
+            if ((await client.GetFromJsonAsync<Wire.RoomStatus>("/rooms/chat"))!.Held == 1) return true;
+            await Task.Delay(10);
+        }
+        return false;
+    }
+
+    [Fact]
+    public async Task A_held_poll_that_times_out_gets_204_and_its_connection_polls_on()
+    {
+        await using var server = await ChatServer.StartAsync("--Chat:PollTimeout=00:00:00.300");
+        using var client = server.Client();
+        await using var raw = await Raw.ConnectAsync(server.Address);
+        await raw.SendAsync("GET /chat/get/0 HTTP/1.1\r\nHost: chat\r\n\r\n");
+
+        var expired = (await raw.ResponsesAsync(1))[0];
+        await raw.SendAsync("GET /chat/get/0 HTTP/1.1\r\nHost: chat\r\n\r\n");
+        await client.UntilHeldAsync(1);
+        await client.PostAsync("hello");
+
+        Assert.Equal(204, expired.Status);
+        var answer = (await raw.ResponsesAsync(1))[0];
+        Assert.Equal((200, "hello"), (answer.Status, answer.Text));
+    }
+
+    /// One raw HTTP/1.1 connection whose reads are bounded.
+    private sealed class Raw(TcpClient tcp) : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _bound = new(Wire.Bound);
+        private readonly NetworkStream _stream = tcp.GetStream();
+
+        public static async Task<Raw> ConnectAsync(Uri server, int? receiveBuffer = null)
+        {
+            var tcp = new TcpClient();
+            if (receiveBuffer is { } size) tcp.ReceiveBufferSize = size;
+            await tcp.ConnectAsync(server.Host, server.Port);
+            return new Raw(tcp);
+        }
+
+        public Task SendAsync(string request) => _stream.WriteAsync(Encoding.ASCII.GetBytes(request), _bound.Token).AsTask();
+
+        public Task<List<RawResponse>> ResponsesAsync(int count) => RawHttp.ReadResponsesAsync(_stream, count, _bound.Token);
+
+        /// Bytes up to the end of a head, one at a time so nothing after it is taken.
+        public async Task<string> HeadAsync()
+        {
+            var head = new StringBuilder();
+            var one = new byte[1];
+            while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && await _stream.ReadAsync(one, _bound.Token) == 1)
+                head.Append((char)one[0]);
+            return head.ToString();
+        }
+
+        /// What comes until the server closes.
+        public async Task<byte[]> RestAsync()
+        {
+            using var rest = new MemoryStream();
+            await _stream.CopyToAsync(rest, _bound.Token);
+            return rest.ToArray();
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            _bound.Dispose();
+            tcp.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
