@@ -88,6 +88,10 @@ public sealed class HeldPollConnection(ConnectionContext connection, TransportPa
                 if (!await AskAsync(poll)) return;
             }
         }
+        catch (ConnectionResetException)
+        {
+            // The client reset the connection: it hung up, as with a FIN (Kestrel's transport logs it at Debug).
+        }
         finally
         {
             Close();

@@ -110,6 +110,26 @@ public sealed class HeldPollPathSpecs
         Assert.Equal((200, "hello"), (answer.Status, answer.Text));
     }
 
+    [Fact]
+    public async Task A_client_that_resets_its_connection_is_forgotten_and_logged_as_no_error()
+    {
+        using var folder = new TempFolder("chat-reset-");
+        await using var host = await ChildHost.StartAsync(folder.File("chat.db"));
+        using var client = host.Client();
+        foreach (var request in (string[])["GET /chat/get/0 HTTP/1.1\r\nHost: chat\r\n\r\n", "GET /chat/get/1 HTTP/1.1\r\nHost: chat\r\n\r\n"])
+        {
+            var raw = await Raw.ConnectAsync(host.Address);
+            await raw.SendAsync(request); // held, then past the end: answered, and the connection waits for the next
+            if (request.Contains("/0 ", StringComparison.Ordinal)) await client.UntilHeldAsync(1);
+            else await raw.ResponsesAsync(1);
+            await raw.ResetAsync();
+        }
+
+        await client.UntilHeldAsync(0);
+        var log = string.Join("\n", await host.TerminateAndReadStdoutAsync()) + host.Stderr;
+        Assert.DoesNotContain("Unhandled exception", log);
+    }
+
     /// One raw HTTP/1.1 connection whose reads are bounded.
     private sealed class Raw(TcpClient tcp) : IAsyncDisposable
     {
@@ -144,6 +164,14 @@ public sealed class HeldPollPathSpecs
             using var rest = new MemoryStream();
             await _stream.CopyToAsync(rest, _bound.Token);
             return rest.ToArray();
+        }
+
+        /// Closes with a reset (RST), as a client killed with bytes unread does.
+        public async Task ResetAsync()
+        {
+            await Task.Delay(100); // the server reads on (a held poll) or waits for the next request
+            tcp.Client.LingerState = new LingerOption(true, 0);
+            tcp.Client.Dispose(); // the socket alone: NetworkStream's dispose would shut it down (a FIN) first
         }
 
         public ValueTask DisposeAsync()
