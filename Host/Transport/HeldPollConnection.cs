@@ -88,9 +88,10 @@ public sealed class HeldPollConnection(ConnectionContext connection, TransportPa
                 if (!await AskAsync(poll)) return;
             }
         }
-        catch (ConnectionResetException)
+        catch (Exception e) when (e is ConnectionResetException or ConnectionAbortedException)
         {
-            // The client reset the connection: it hung up, as with a FIN (Kestrel's transport logs it at Debug).
+            // The client reset the connection (it hung up, as with a FIN), or Kestrel aborted it: its transport logs
+            // either at Debug.
         }
         finally
         {
