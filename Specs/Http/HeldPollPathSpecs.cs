@@ -23,6 +23,37 @@ public sealed class HeldPollPathSpecs
         Assert.Equal((200, "hello", "public, no-cache"), (read.Status, read.Text, read.Header("Cache-Control")));
     }
 
+    /// What the room's thread sends is what Kestrel's path writes for the same held poll, `Date` aside (the
+    /// differential check compares answers made at once, and held polls that time out).
+    [Theory]
+    [InlineData("/chat/get/0")]
+    [InlineData("/rooms/chat/messages?from=0")]
+    public async Task A_held_poll_is_answered_as_Kestrels_path_answers_it(string path)
+    {
+        var clock = new StoppedClock(DateTimeOffset.Parse("2026-12-01T09:30:00.123Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var on = await ChatServer.StartAsync(clock, "--Chat:TransportPath=true");
+        await using var off = await ChatServer.StartAsync(clock, "--Chat:TransportPath=false");
+
+        var (sent, written) = (await HeldAnswerAsync(on, path), await HeldAnswerAsync(off, path));
+
+        Assert.Equal(200, sent.Status);
+        Assert.Equal(Comparable(written), Comparable(sent));
+    }
+
+    private static async Task<RawResponse> HeldAnswerAsync(ChatServer server, string path)
+    {
+        using var client = server.Client();
+        await using var raw = await Raw.ConnectAsync(server.Address);
+        await raw.SendAsync($"GET {path} HTTP/1.1\r\nHost: chat\r\n\r\n");
+        await client.UntilHeldAsync(1);
+        await client.PostAsync("hello « ünïcode »");
+        return (await raw.ResponsesAsync(1))[0];
+    }
+
+    private static string Comparable(RawResponse response) =>
+        string.Join("\n", [response.StatusLine, .. response.Headers.Where(h => h.Name != "Date").Select(h => $"{h.Name}: {h.Value}").Order(StringComparer.Ordinal),
+            "", response.Text]);
+
     [Fact]
     public async Task A_held_poll_that_asked_to_close_gets_its_message_then_the_close()
     {
