@@ -12,9 +12,7 @@ public sealed class HeldPollPathSpecs
     {
         await using var server = await ChatServer.StartAsync();
         using var client = server.Client();
-        await using var raw = await Raw.ConnectAsync(server.Address);
-        await raw.SendAsync("GET /chat/get/0 HTTP/1.1\r\nHost: chat\r\n\r\nGET /chat/get/0 HTTP/1.1\r\nHost: chat\r\n\r\n");
-        await client.UntilHeldAsync(1);
+        await using var raw = await HeldAsync(server, client, "GET /chat/get/0 HTTP/1.1\r\nHost: chat\r\n\r\nGET /chat/get/0 HTTP/1.1\r\nHost: chat\r\n\r\n");
 
         await client.PostAsync("hello");
 
@@ -43,11 +41,18 @@ public sealed class HeldPollPathSpecs
     private static async Task<RawResponse> HeldAnswerAsync(ChatServer server, string path)
     {
         using var client = server.Client();
-        await using var raw = await Raw.ConnectAsync(server.Address);
-        await raw.SendAsync($"GET {path} HTTP/1.1\r\nHost: chat\r\n\r\n");
-        await client.UntilHeldAsync(1);
+        await using var raw = await HeldAsync(server, client, $"GET {path} HTTP/1.1\r\nHost: chat\r\n\r\n");
         await client.PostAsync("hello « ünïcode »");
         return (await raw.ResponsesAsync(1))[0];
+    }
+
+    /// A raw connection whose request the room now holds.
+    private static async Task<Raw> HeldAsync(ChatServer server, HttpClient client, string request)
+    {
+        var raw = await Raw.ConnectAsync(server.Address);
+        await raw.SendAsync(request);
+        await client.UntilHeldAsync(1);
+        return raw;
     }
 
     private static string Comparable(RawResponse response) =>
@@ -59,9 +64,7 @@ public sealed class HeldPollPathSpecs
     {
         await using var server = await ChatServer.StartAsync();
         using var client = server.Client();
-        await using var raw = await Raw.ConnectAsync(server.Address);
-        await raw.SendAsync("GET /chat/get/0 HTTP/1.1\r\nHost: chat\r\nConnection: close\r\n\r\n");
-        await client.UntilHeldAsync(1);
+        await using var raw = await HeldAsync(server, client, "GET /chat/get/0 HTTP/1.1\r\nHost: chat\r\nConnection: close\r\n\r\n");
 
         await client.PostAsync("hello");
 
@@ -75,9 +78,7 @@ public sealed class HeldPollPathSpecs
     {
         await using var server = await ChatServer.StartAsync();
         using var client = server.Client();
-        await using var raw = await Raw.ConnectAsync(server.Address);
-        await raw.SendAsync("HEAD /chat/get/0 HTTP/1.1\r\nHost: chat\r\n\r\n");
-        await client.UntilHeldAsync(1);
+        await using var raw = await HeldAsync(server, client, "HEAD /chat/get/0 HTTP/1.1\r\nHost: chat\r\n\r\n");
 
         await client.PostAsync("hello");
         var head = await raw.HeadAsync();
