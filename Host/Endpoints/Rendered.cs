@@ -33,17 +33,24 @@ public sealed class Rendered(int status, IReadOnlyList<(string Name, string Valu
 
     private Whole? _whole;
 
-    /// The whole response with <paramref name="dateLine"/>, as one buffer: a fan-out sends the same bytes to every
-    /// connection that keeps open and did not ask HEAD, in one send each. Made again when the second changes.
-    public byte[] WithDate(byte[] dateLine)
+    private static readonly byte[] CloseLine = "Connection: close\r\n"u8.ToArray(), EndOfHead = "\r\n"u8.ToArray();
+
+    /// The whole response as one buffer, with <paramref name="dateLine"/>; `Connection: close` and no body (a `HEAD`)
+    /// when asked. A connection that keeps open and asked `GET` gets the bytes a fan-out sends to every such
+    /// connection, made again only when the second changes.
+    public byte[] Bytes(byte[] dateLine, bool close = false, bool withBody = true)
     {
-        if (_whole is { } whole && ReferenceEquals(whole.DateLine, dateLine)) return whole.Bytes;
-        var bytes = new byte[Head.Length + dateLine.Length + 2 + body.Length];
-        Head.CopyTo(bytes, 0);
-        dateLine.CopyTo(bytes, Head.Length);
-        "\r\n"u8.CopyTo(bytes.AsSpan(Head.Length + dateLine.Length));
-        body.Span.CopyTo(bytes.AsSpan(Head.Length + dateLine.Length + 2));
-        _whole = new Whole(dateLine, bytes);
+        var shared = !close && withBody;
+        if (shared && _whole is { } whole && ReferenceEquals(whole.DateLine, dateLine)) return whole.Bytes;
+        var bytes = new byte[Head.Length + (close ? CloseLine.Length : 0) + dateLine.Length + EndOfHead.Length + (withBody ? body.Length : 0)];
+        var at = bytes.AsSpan();
+        foreach (var part in (ReadOnlySpan<byte[]>)[Head, close ? CloseLine : [], dateLine, EndOfHead])
+        {
+            part.CopyTo(at);
+            at = at[part.Length..];
+        }
+        if (withBody) body.Span.CopyTo(at);
+        if (shared) _whole = new Whole(dateLine, bytes);
         return bytes;
     }
 

@@ -17,7 +17,6 @@ namespace Chat.Host.Transport;
 /// room (HeldPollConnection.Hold.cs) are all the connection costs above Kestrel's transport.
 public sealed partial class HeldPollConnection(ConnectionContext connection, TransportPath.Shared shared) : IAsked, IHolder
 {
-    private static readonly byte[] CloseLine = "Connection: close\r\n"u8.ToArray(), EndOfHead = "\r\n"u8.ToArray();
     private readonly RequestHead _head = new();
     private readonly Socket _socket = NonBlocking(connection.Features.Get<IConnectionSocketFeature>()!.Socket);
     private CancellationToken _closing;
@@ -133,22 +132,8 @@ public sealed partial class HeldPollConnection(ConnectionContext connection, Tra
         return socket;
     }
 
-    /// The rendered head (its bytes made once however many connections it answers), `Date`, and the body: the same
-    /// bytes for every connection a fan-out answers that keeps open and asked `GET`.
-    private byte[] Bytes(Rendered rendered, bool close, bool body)
-    {
-        var date = DateLine.Now(shared.Clock);
-        if (!close && body) return rendered.WithDate(date);
-        var bytes = new byte[rendered.Head.Length + (close ? CloseLine.Length : 0) + date.Length + EndOfHead.Length + (body ? rendered.Body.Length : 0)];
-        var at = bytes.AsSpan();
-        foreach (var part in (ReadOnlySpan<byte[]>)[rendered.Head, close ? CloseLine : [], date, EndOfHead])
-        {
-            part.CopyTo(at);
-            at = at[part.Length..];
-        }
-        if (body) rendered.Body.Span.CopyTo(at);
-        return bytes;
-    }
+    /// The rendered answer as bytes, with today's `Date` (Kestrel's own clock, whatever the messages are stamped with).
+    private byte[] Bytes(Rendered rendered, bool close, bool body) => rendered.Bytes(DateLine.Now(shared.Clock), close, body);
 
     /// Whether the bytes start HTTP/2's preface line: all of it (true), so far (false), or not (null).
     private static bool? Preface(ReadOnlySequence<byte> buffer)
