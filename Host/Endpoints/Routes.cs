@@ -17,11 +17,7 @@ public static class Routes
     /// The services every handler uses are singletons, taken here once: a handler parameter resolved from
     /// the request's services would open a service scope per request, kept alive by every held poll.
     private sealed record Services(RoomDirectory Rooms, IMessageStore Store, IOptions<ChatOptions> Options, TimeProvider Clock, IHereBoard Here, Access Access,
-        ILogger<RoomLoop> Log, Polls Polls)
-    {
-        public LongPoll GetPoll => Polls.Get;
-        public LongPoll BatchPoll => Polls.Batch;
-    }
+        ILogger<RoomLoop> Log, Polls Polls);
 
     /// On every chat endpoint: it writes its own problem+json for every error, so the status-code-pages
     /// middleware (for routing's own 404 and 415) stays out of its way and out of every held poll's memory.
@@ -75,12 +71,12 @@ public static class Routes
             .RequireRateLimiting(PostRate.Policy)
             .Accepts<PostForm>("application/x-www-form-urlencoded", "multipart/form-data")
             .Produces<Responses.PostedBody>(201).ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503).ProducesProblem(401).ProducesProblem(403);
-        group.MapMethods("/get/{n}", Reads, (string n, HttpContext http) => Get.HandleAsync(room(http), n, http, s.GetPoll))
+        group.MapMethods("/get/{n}", Reads, (string n, HttpContext http) => Get.HandleAsync(room(http), n, http, s.Polls.Get))
             .WithSummary("Message N: at once if it exists, held until it is posted if N is the next index, 204 at the poll timeout")
             .Produces<string>(200, Text).Produces(204).Produces(304).ProducesProblem(400).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503)
             .ProducesProblem(401).ProducesProblem(403);
         group.MapMethods("/messages", Reads, (string? from, string? limit, HttpContext http) =>
-                Batch.HandleAsync(room(http), from, limit, http, s.BatchPoll, s.Options))
+                Batch.HandleAsync(room(http), from, limit, http, s.Polls.Batch, s.Options))
             .WithSummary("Every message from `from` on, up to `limit`; long-polls at the end of the room")
             .Produces<Batch.Page>().Produces(204).ProducesProblem(400).ProducesProblem(404).ProducesProblem(410).ProducesProblem(401).ProducesProblem(403);
         group.MapGet("/events", (string? from, string? format, HttpContext http) => Events.HandleAsync(room(http), from, format, http, s.Rooms, s.Store, s.Options, s.Access))
