@@ -78,6 +78,9 @@ public static class ChatApp
         // Socket completions run where they complete, so both cores write a fan-out's responses (docs/performance.md).
         // Safe because no request path blocks but a store commit (one at a time, a local file: StoreWriter.cs).
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
+        // The held-poll path's own transport for TCP endpoints (registered last, so Kestrel picks it first).
+        if ((builder.Configuration.GetSection(ChatOptions.Section).Get<ChatOptions>() ?? new ChatOptions()).TransportPath)
+            builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory, Transport.LeanTransport>();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;

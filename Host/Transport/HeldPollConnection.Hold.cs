@@ -80,14 +80,14 @@ public sealed partial class HeldPollConnection
             _hold = Pending;
         }
         if (answered is not null) answered.SetResult();
-        else ThreadPool.UnsafeQueueUserWorkItem(static input => input.CancelPendingRead(), connection.Transport.Input, preferLocal: false);
+        else ThreadPool.UnsafeQueueUserWorkItem(static input => input.CancelPendingRead(), _input, preferLocal: false);
     }
 
     /// A read that returned while a poll is held: its answer to write, the hang-up (a FIN too, as on Kestrel's path),
     /// or bytes that wait until the poll is answered; false when the connection ends.
     private async ValueTask<bool> WhileHeldAsync(ReadResult read)
     {
-        var input = connection.Transport.Input;
+        var input = _input;
         var spin = new SpinWait();
         while (true)
         {

@@ -15,10 +15,11 @@ namespace Chat.Host.Transport;
 /// Whatever else arrives (another route, a header it does not treat, half a head, TLS, HTTP/2) goes with the
 /// connection, unread, to Kestrel's HTTP, which then keeps it. While a poll is held, this object and the poll in its
 /// room (HeldPollConnection.Hold.cs) are all the connection costs above Kestrel's transport.
-public sealed partial class HeldPollConnection(ConnectionContext connection, TransportPath.Shared shared) : IAsked, IHolder
+public sealed partial class HeldPollConnection(LeanConnection connection, TransportPath.Shared shared) : IAsked, IHolder
 {
     private readonly RequestHead _head = new();
-    private readonly Socket _socket = NonBlocking(connection.Features.Get<IConnectionSocketFeature>()!.Socket);
+    private readonly Socket _socket = connection.Socket;
+    private readonly SocketInput _input = connection.Input;
     private CancellationToken _closing;
     private int _requests;
     private IPAddress? _address;
@@ -32,7 +33,7 @@ public sealed partial class HeldPollConnection(ConnectionContext connection, Tra
 
     public async Task RunAsync(ConnectionDelegate next)
     {
-        var input = connection.Transport.Input;
+        var input = _input;
         var closing = _closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? default;
         connection.Features.Get<IConnectionHeartbeatFeature>()?.OnHeartbeat(static self => ((HeldPollConnection)self).Tick(), this);
         using var stop = closing.UnsafeRegister(static self => ((HeldPollConnection)self!).Tick(stopping: true), this);
@@ -126,12 +127,6 @@ public sealed partial class HeldPollConnection(ConnectionContext connection, Tra
         }
     }
 
-    private static Socket NonBlocking(Socket socket)
-    {
-        socket.Blocking = false; // a send from the room's thread never waits (Kestrel's are async)
-        return socket;
-    }
-
     /// The rendered answer as bytes, with today's `Date` (Kestrel's own clock, whatever the messages are stamped with).
     private byte[] Bytes(Rendered rendered, bool close, bool body) => rendered.Bytes(DateLine.Now(shared.Clock), close, body);
 
@@ -168,7 +163,7 @@ public sealed partial class HeldPollConnection(ConnectionContext connection, Tra
         var since = Volatile.Read(ref _idleSince);
         if (since >= 0 && (stopping || Environment.TickCount64 - since > shared.KeepAlive.TotalMilliseconds)
             && Interlocked.CompareExchange(ref _idleSince, Ended, since) == since) // else a request came first: its turn
-            connection.Transport.Input.CancelPendingRead();
+            _input.CancelPendingRead();
     }
 
     public string Method => _head.Head ? "HEAD" : "GET";

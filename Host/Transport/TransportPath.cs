@@ -21,9 +21,9 @@ public static class TransportPath
         listen.Use(next =>
         {
             var shared = new Shared(listen.ApplicationServices);
-            // Kestrel's socket transport: the path sends on the socket itself.
-            return connection => (listen.Protocols & HttpProtocols.Http1) == 0 || connection.Features.Get<IConnectionSocketFeature>() is null
-                ? next(connection) : new HeldPollConnection(connection, shared).RunAsync(next);
+            // A connection of the path's own transport: the path reads and sends on the socket itself.
+            return connection => (listen.Protocols & HttpProtocols.Http1) != 0 && connection is LeanConnection lean
+                ? new HeldPollConnection(lean, shared).RunAsync(next) : next(connection);
         });
     }
 
