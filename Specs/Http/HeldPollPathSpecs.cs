@@ -163,6 +163,44 @@ public sealed class HeldPollPathSpecs
         Assert.DoesNotContain("Unhandled exception", log);
     }
 
+    /// The path reads a head into a 4 KiB buffer: a bigger one (a browser's cookies) goes to Kestrel's HTTP with the bytes
+    /// read, and is answered as with the path off; so is a request pipelined behind it.
+    [Fact]
+    public async Task A_poll_whose_head_outgrows_the_paths_buffer_is_answered_by_Kestrel_and_so_is_the_next()
+    {
+        await using var server = await ChatServer.StartAsync();
+        using var client = server.Client();
+        await client.PostAsync("hello");
+        await using var raw = await Raw.ConnectAsync(server.Address);
+
+        await raw.SendAsync($"GET /chat/get/0 HTTP/1.1\r\nHost: chat\r\nCookie: a={new string('c', 6000)}\r\n\r\nGET /chat/get/0 HTTP/1.1\r\nHost: chat\r\n\r\n");
+
+        Assert.Equal([(200, "hello"), (200, "hello")], (await raw.ResponsesAsync(2)).Select(answer => (answer.Status, answer.Text)));
+    }
+
+    /// A connection the path served polls on is handed to Kestrel's HTTP at its first other request, here with half a
+    /// head read: Kestrel reads those bytes first, then the rest from the socket, and serves the connection from then on.
+    [Fact]
+    public async Task A_request_cut_in_its_head_after_a_poll_is_read_whole_by_Kestrel()
+    {
+        await using var server = await ChatServer.StartAsync();
+        using var client = server.Client();
+        await client.PostAsync("hello");
+        await using var raw = await Raw.ConnectAsync(server.Address);
+        await raw.SendAsync("GET /chat/get/0 HTTP/1.1\r\nHost: chat\r\n\r\n");
+        var polled = (await raw.ResponsesAsync(1))[0];
+
+        const string post = "POST /chat/post HTTP/1.1\r\nHost: chat\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 13\r\n\r\nmessage=again";
+        await raw.SendAsync(post[..30]);
+        await Task.Delay(200); // the path reads the first 30 bytes alone, and hands them on
+        await raw.SendAsync(post[30..] + "GET /chat/get/1 HTTP/1.1\r\nHost: chat\r\n\r\n");
+
+        var (posted, read) = (await raw.ResponsesAsync(2)) switch { var r => (r[0], r[1]) };
+        Assert.Equal((200, "hello"), (polled.Status, polled.Text));
+        Assert.Equal(201, posted.Status);
+        Assert.Equal((200, "again"), (read.Status, read.Text));
+    }
+
     /// One raw HTTP/1.1 connection whose reads are bounded.
     private sealed class Raw(TcpClient tcp) : IAsyncDisposable
     {
