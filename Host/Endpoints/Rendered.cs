@@ -20,7 +20,9 @@ public sealed class Rendered(int status, IReadOnlyList<(string Name, string Valu
         foreach (var (name, value) in headers) response.Headers[name] = value;
         if (!sized) return Task.CompletedTask;
         response.ContentLength = body.Length;
-        return body.IsEmpty || HttpMethods.IsHead(http.Request.Method) ? Task.CompletedTask : response.BodyWriter.WriteAsync(body).AsTask();
+        // HEAD as Kestrel reads it, case and all (RFC 9110, 9.1): `head` is another method, whose answer Kestrel frames
+        // with its body; leaving that out was a Content-Length mismatch, and a 500.
+        return body.IsEmpty || http.Request.Method == HttpMethods.Head ? Task.CompletedTask : response.BodyWriter.WriteAsync(body).AsTask();
     }
 
     private byte[]? _head;

@@ -307,6 +307,9 @@ public sealed class BadInputSpecs() : SharedServer("--Chat:MaxMessageBytes=1024"
             "CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: x\r\n\r\n",
             "TRACE /chat/get/0 HTTP/1.1\r\nHost: x\r\n\r\n",
             "BREW /chat/get/0 HTTP/1.1\r\nHost: x\r\n\r\n",
+            "head /chat/get/0 HTTP/1.1\r\nHost: x\r\n\r\n", // methods are case-sensitive: not HEAD
+            "Head /rooms/chat/messages?from=0 HTTP/1.1\r\nHost: x\r\n\r\n",
+            "get /chat/get/0 HTTP/1.1\r\nHost: x\r\n\r\n",
             "GET /chat/get/0?" + new string('q', 100_000) + " HTTP/1.1\r\nHost: x\r\n\r\n",
             "GET http://evil.example/chat/get/0 HTTP/1.1\r\nHost: x\r\n\r\n",
             "GET /chat/get/0 HTTP/1.1\r\nHost: x\r\nIf-None-Match: " + new string('"', 1000) + "\r\n\r\n",
