@@ -57,7 +57,7 @@ public sealed partial class HeldPollConnection
     {
         try
         {
-            var sent = _socket.Send(bytes, SocketFlags.None, out var error);
+            var sent = connection.Socket.Send(bytes, SocketFlags.None, out var error);
             return error == SocketError.Success ? sent : Math.Max(sent, 0);
         }
         catch (ObjectDisposedException)
@@ -80,14 +80,14 @@ public sealed partial class HeldPollConnection
             _hold = Pending;
         }
         if (answered is not null) answered.SetResult();
-        else ThreadPool.UnsafeQueueUserWorkItem(static input => input.CancelPendingRead(), _input, preferLocal: false);
+        else ThreadPool.UnsafeQueueUserWorkItem(static input => input.CancelPendingRead(), connection.Input, preferLocal: false);
     }
 
     /// A read that returned while a poll is held: its answer to write, the hang-up (a FIN too, as on Kestrel's path),
     /// or bytes that wait until the poll is answered; false when the connection ends.
     private async ValueTask<bool> WhileHeldAsync(ReadResult read)
     {
-        var input = _input;
+        var input = connection.Input;
         var spin = new SpinWait();
         while (true)
         {

@@ -13,13 +13,11 @@ namespace Chat.Host.Transport;
 
 /// One connection on the held-poll path: read a request head (consuming nothing yet), answer a poll, repeat.
 /// Whatever else arrives (another route, a header it does not treat, half a head, TLS, HTTP/2) goes with the
-/// connection, unread, to Kestrel's HTTP, which then keeps it. While a poll is held, this object and the poll in its
-/// room (HeldPollConnection.Hold.cs) are all the connection costs above Kestrel's transport.
+/// connection, unconsumed, to Kestrel's HTTP, which then keeps it. While a poll is held, this object and the poll in
+/// its room (HeldPollConnection.Hold.cs) are all the connection costs above its socket and Kestrel's bookkeeping.
 public sealed partial class HeldPollConnection(LeanConnection connection, TransportPath.Shared shared) : IAsked, IHolder
 {
     private readonly RequestHead _head = new();
-    private readonly Socket _socket = connection.Socket;
-    private readonly SocketInput _input = connection.Input;
     private CancellationToken _closing;
     private int _requests;
     private IPAddress? _address;
@@ -33,7 +31,7 @@ public sealed partial class HeldPollConnection(LeanConnection connection, Transp
 
     public async Task RunAsync(ConnectionDelegate next)
     {
-        var input = _input;
+        var input = connection.Input;
         var closing = _closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? default;
         connection.Features.Get<IConnectionHeartbeatFeature>()?.OnHeartbeat(static self => ((HeldPollConnection)self).Tick(), this);
         using var stop = closing.UnsafeRegister(static self => ((HeldPollConnection)self!).Tick(stopping: true), this);
@@ -64,6 +62,7 @@ public sealed partial class HeldPollConnection(LeanConnection connection, Transp
                         await SendAsync(Bytes(HttpVersionNotSupported, close: true, body: false));
                         return;
                     }
+                    if (read.IsCompleted) return; // the client closed in the middle of it: so does Kestrel
                     input.AdvanceTo(buffer.Start, buffer.End); // maybe the preface: wait for the rest of its line
                     continue;
                 }
@@ -118,7 +117,7 @@ public sealed partial class HeldPollConnection(LeanConnection connection, Transp
     {
         try
         {
-            await _socket.SendAsync(bytes, SocketFlags.None);
+            await connection.Socket.SendAsync(bytes, SocketFlags.None);
             return true;
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -163,7 +162,7 @@ public sealed partial class HeldPollConnection(LeanConnection connection, Transp
         var since = Volatile.Read(ref _idleSince);
         if (since >= 0 && (stopping || Environment.TickCount64 - since > shared.KeepAlive.TotalMilliseconds)
             && Interlocked.CompareExchange(ref _idleSince, Ended, since) == since) // else a request came first: its turn
-            _input.CancelPendingRead();
+            connection.Input.CancelPendingRead();
     }
 
     public string Method => _head.Head ? "HEAD" : "GET";

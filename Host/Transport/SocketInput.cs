@@ -8,7 +8,7 @@ namespace Chat.Host.Transport;
 
 /// A connection's bytes as the held-poll path reads them, from its socket itself: a zero-byte receive waits for data,
 /// then a non-blocking receive takes what came into a pooled buffer, given back once every byte is consumed. So an
-/// idle or held connection keeps no buffer, and no pipe, no receive loop and no thread-pool hop of its own.
+/// idle or held connection keeps no buffer, no pipe and no receive loop.
 public sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
 {
     private const int Size = 4096; // a poll's head, headers and all, fits; a bigger one goes to Kestrel (half a head)
@@ -33,6 +33,7 @@ public sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
         _source.RunContinuationsAsynchronously = false; // as Kestrel's inline pipe: the read continues where it completes
     }
 
+    /// The path passes no token: a wait ends with <see cref="CancelPendingRead"/>, as its heartbeat and its held polls do.
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         while (true)

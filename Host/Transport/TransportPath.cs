@@ -1,6 +1,5 @@
 using Chat.Host.Endpoints;
 using Chat.Host.Storage;
-using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Internal.Http;
@@ -8,10 +7,10 @@ using Microsoft.Extensions.Options;
 
 namespace Chat.Host.Transport;
 
-/// The held-poll path (`Chat:TransportPath`, on by default): each plain HTTP/1.1 connection's requests are read on
-/// Kestrel's transport, and a seed poll is answered here (<see cref="HeldPollConnection"/>) without Kestrel's
-/// per-request objects. The first request it does not fully handle hands the connection, its bytes unread, to
-/// Kestrel's HTTP for good. See docs/architecture.md.
+/// The held-poll path (`Chat:TransportPath`, on by default): each plain HTTP/1.1 connection's requests are read from
+/// its socket (<see cref="LeanTransport"/>), and a seed poll is answered here (<see cref="HeldPollConnection"/>)
+/// without Kestrel's per-request objects. The first request it does not fully handle hands the connection, its bytes
+/// unconsumed, to Kestrel's HTTP for good. See docs/architecture.md.
 public static class TransportPath
 {
     /// Outermost on the endpoint, so TLS records and HTTP/2's preface reach it as they are (and are handed on).
