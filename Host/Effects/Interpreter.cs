@@ -112,10 +112,12 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
             var size = (count + shares - 1) / shares;
             for (var from = size; from < count; from += size)
                 ThreadPool.UnsafeQueueUserWorkItem(new Share(answered, from, Math.Min(from + size, count), outcome), preferLocal: false);
-            new Share(answered, 0, Math.Min(size, count), outcome).Execute();
+            Complete(answered, 0, Math.Min(size, count), outcome);
         }
 
-        public void Execute()
+        public void Execute() => Complete(answered, from, to, outcome);
+
+        private static void Complete(Exchange[] answered, int from, int to, Outcome outcome)
         {
             for (var i = from; i < to; i++) answered[i].Complete(outcome);
         }
