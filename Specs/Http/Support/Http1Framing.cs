@@ -172,7 +172,7 @@ public static partial class Http1Framing
             var body = Encoding.Latin1.GetString(r.Body);
             text.Append("body: ").Append(Escape(Encoding.Latin1.GetBytes(Scrub(body, status)))).Append("\n--\n");
         }
-        if (used < received.Length) text.Append("unparsed: ").Append(Escape(received.AsSpan(used))).Append('\n');
+        if (used < received.Length) text.Append("unparsed: ").Append(ScrubUnparsed(Escape(received.AsSpan(used)))).Append('\n');
         return text.Append(closed ? "== closed by the server" : "== left open").ToString();
     }
 
@@ -199,6 +199,14 @@ public static partial class Http1Framing
         body = TraceId().Replace(body, "\"traceId\":\"<scrubbed>\"");
         return status ? Here().Replace(Held().Replace(body, "\"held\":<scrubbed>"), "\"here\":<scrubbed>") : body;
     }
+
+    /// A response read until a close that did not come (no Content-Length) stays unparsed: its trace id and its Date
+    /// are scrubbed there too.
+    private static string ScrubUnparsed(string text) =>
+        UnparsedDate().Replace(TraceId().Replace(text, "\"traceId\":\"<scrubbed>\""), "$1: <scrubbed>");
+
+    [GeneratedRegex("^(date): [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT", RegexOptions.IgnoreCase | RegexOptions.Multiline)]
+    private static partial Regex UnparsedDate();
 
     [GeneratedRegex("^(?:https?://[^/]*)?/(?:chat|rooms/[^/?]+)/?(?:\\?.*)?$", RegexOptions.IgnoreCase)]
     private static partial Regex StatusPath();
