@@ -79,7 +79,7 @@ public static class ChatApp
         // Safe because no request path blocks but a store commit (one at a time, a local file: StoreWriter.cs).
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         // The held-poll path's own transport for TCP endpoints (registered last, so Kestrel picks it first).
-        if ((builder.Configuration.GetSection(ChatOptions.Section).Get<ChatOptions>() ?? new ChatOptions()).TransportPath)
+        if ((builder.Configuration.GetSection(ChatOptions.Section).Get<ChatOptions>() ?? new ChatOptions()).TransportPath && Transport.Epoll.Supported)
             builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory, Transport.LeanTransport>();
         builder.WebHost.ConfigureKestrel(k =>
         {

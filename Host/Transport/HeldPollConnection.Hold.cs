@@ -53,7 +53,7 @@ public sealed partial class HeldPollConnection
     }
 
     /// What the socket takes now, without waiting: a client that reads slowly gets the rest from the loop.
-    private int Send(byte[] bytes)
+    private int Send(ReadOnlySpan<byte> bytes)
     {
         try
         {

@@ -69,6 +69,7 @@ public sealed partial class HeldPollConnection(LeanConnection connection, Transp
                 if (!_head.TryParse(shared.Parser, buffer, out var end) || _head.Unhandled || Target.Read(_head.Path, _head.Query, shared.MaxBatch) is not { } poll)
                 {
                     input.AdvanceTo(buffer.Start); // nothing consumed: Kestrel reads the same bytes
+                    await Task.Yield(); // off the epoll thread: Kestrel's HTTP and the routes may take their time
                     await next(connection);
                     return;
                 }
@@ -113,11 +114,14 @@ public sealed partial class HeldPollConnection(LeanConnection connection, Transp
 
     /// Sends on the socket itself, as the room's thread does, and whole before the loop reads on: nothing sent later
     /// can pass it (Kestrel's output pipe would send it later, from its own loop). False when the client is gone.
+    /// What the socket does not take at once waits in .NET's socket engine, for a client that reads slowly.
     private async ValueTask<bool> SendAsync(ReadOnlyMemory<byte> bytes)
     {
+        var sent = Send(bytes.Span);
+        if (sent == bytes.Length) return true;
         try
         {
-            await connection.Socket.SendAsync(bytes, SocketFlags.None);
+            await connection.Socket.SendAsync(bytes[sent..], SocketFlags.None);
             return true;
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)

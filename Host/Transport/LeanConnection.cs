@@ -28,11 +28,11 @@ public sealed class LeanConnection : ConnectionContext, IFeatureCollection, ICon
     private KeyValuePair<Type, object?>[] _others = [];
     private int _count, _revision;
 
-    public LeanConnection(Socket socket, SocketConnectionContextFactory kestrel)
+    public LeanConnection(Socket socket, Epoll epoll, SocketConnectionContextFactory kestrel)
     {
         Socket = socket;
         socket.Blocking = false; // a send from the room's thread never waits, nor does a receive
-        Input = new SocketInput(socket);
+        Input = new SocketInput(socket, epoll);
         _kestrel = kestrel;
     }
 
@@ -107,6 +107,7 @@ public sealed class LeanConnection : ConnectionContext, IFeatureCollection, ICon
             return;
         }
         Socket.Dispose();
+        Input.Wake(); // a closed socket left the epoll set without a word: the path's pending read ends here
     }
 
     /// An id shaped as Kestrel's (13 characters of base 32 from a counter started at the clock's ticks), so logs and
@@ -120,8 +121,8 @@ public sealed class LeanConnection : ConnectionContext, IFeatureCollection, ICon
     /// Kestrel's socket connection for this socket, reading first what the path left unconsumed.
     private IDuplexPipe Hand()
     {
+        var unread = Input.TakeUnread(); // first out of the path's epoll set, then into .NET's socket engine
         var handed = _handed = _kestrel.Create(Socket);
-        var unread = Input.TakeUnread();
         var input = unread.Length == 0 ? handed.Transport.Input : new HandedInput(unread, handed.Transport.Input);
         return new Duplex(input, handed.Transport.Output);
     }

@@ -14,6 +14,7 @@ public sealed class LeanTransport : IConnectionListenerFactory, IConnectionListe
 {
     private readonly SocketTransportOptions _options;
     private readonly SocketConnectionContextFactory _kestrel;
+    private readonly Epoll _epoll = new();
 
     public LeanTransport(IOptions<SocketTransportOptions> options, ILoggerFactory logs)
     {
@@ -45,7 +46,11 @@ public sealed class LeanTransport : IConnectionListenerFactory, IConnectionListe
         return new(new Listener(socket, this));
     }
 
-    public void Dispose() => _kestrel.Dispose();
+    public void Dispose()
+    {
+        _kestrel.Dispose();
+        _epoll.Dispose();
+    }
 
     private sealed class Listener(Socket socket, LeanTransport transport) : IConnectionListener
     {
@@ -59,7 +64,7 @@ public sealed class LeanTransport : IConnectionListenerFactory, IConnectionListe
                 {
                     var accepted = await socket.AcceptAsync(cancellationToken);
                     accepted.NoDelay = transport._options.NoDelay;
-                    return new LeanConnection(accepted, transport._kestrel);
+                    return new LeanConnection(accepted, transport._epoll, transport._kestrel);
                 }
                 catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException
                     || e is SocketException { SocketErrorCode: SocketError.OperationAborted })

@@ -6,32 +6,39 @@ using Microsoft.AspNetCore.Connections;
 
 namespace Chat.Host.Transport;
 
-/// A connection's bytes as the held-poll path reads them, from its socket itself: a zero-byte receive waits for data,
-/// then a non-blocking receive takes what came into a pooled buffer, given back once every byte is consumed. So an
+/// A connection's bytes as the held-poll path reads them, from its socket itself: the path's epoll set says when data
+/// came, then a non-blocking receive takes it into a pooled buffer, given back once every byte is consumed. So an
 /// idle or held connection keeps no buffer, no pipe and no receive loop.
-public sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
+public sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>, IThreadPoolWorkItem
 {
     private const int Size = 4096; // a poll's head, headers and all, fits; a bigger one goes to Kestrel (half a head)
 
     private readonly Socket _socket;
-    private readonly Readiness _readiness;
+    private readonly Epoll _epoll;
     private ManualResetValueTaskSourceCore<ReadResult> _source;
     private byte[]? _buffer;
     private int _start, _end;
-    private bool _examined, _fin, _posted;
+    private bool _examined, _fin;
 
     /// Set by whichever of a pending read, the readiness and <see cref="CancelPendingRead"/> comes first; the one that
     /// takes <see cref="_waiting"/> back completes the read.
     private int _waiting, _cancel;
-    private volatile bool _ready;
+    private volatile bool _ready = true; // a new connection's request is often there already
 
-    public SocketInput(Socket socket)
+    /// The peer's FIN (or a reset) is queued behind whatever data came with it: no later wake will say so, since
+    /// wakes are edge-triggered, so every read receives from then on until it meets the end.
+    private volatile bool _ended;
+
+    public SocketInput(Socket socket, Epoll epoll)
     {
         _socket = socket;
-        _readiness = new Readiness(this);
-        _readiness.SetBuffer(Memory<byte>.Empty);
+        _epoll = epoll;
         _source.RunContinuationsAsynchronously = false; // as Kestrel's inline pipe: the read continues where it completes
+        epoll.Register(socket, this);
     }
+
+    /// This reader's slot in the epoll set.
+    public long Key { get; internal set; }
 
     /// The path passes no token: a wait ends with <see cref="CancelPendingRead"/>, as its heartbeat and its held polls do.
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
@@ -69,23 +76,31 @@ public sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
     public override void Complete(Exception? exception = null)
     {
         Release();
-        _readiness.Dispose();
+        _epoll.Unregister(Key, open: null);
     }
 
-    /// The bytes read but not consumed, taken: Kestrel's HTTP reads them first when the connection is handed to it.
+    /// The bytes read but not consumed, taken, and the socket out of the path's epoll set: Kestrel's HTTP reads these
+    /// first when the connection is handed to it, then the socket's through .NET's socket engine.
     public byte[] TakeUnread()
     {
+        _epoll.Unregister(Key, open: _socket);
         var unread = _buffer is null ? [] : _buffer.AsSpan(_start, _end - _start).ToArray();
         Release();
         return unread;
     }
+
+    /// The socket was closed here, and left the epoll set without a word: the pending read ends on the thread pool,
+    /// not on the closing thread.
+    public void Wake() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+
+    void IThreadPoolWorkItem.Execute() => Ready(ended: true);
 
     private bool Unexamined => _end > _start && !_examined;
 
     private ReadOnlySequence<byte> Buffered => _buffer is null ? ReadOnlySequence<byte>.Empty : new(_buffer, _start, _end - _start);
 
     /// A read's result if there is one now: a cancel, bytes not yet examined, the end; otherwise waits for data
-    /// (false), with a zero-byte receive posted.
+    /// (false).
     private bool TryTake(out ReadResult result)
     {
         result = default;
@@ -96,26 +111,18 @@ public sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
         }
         while (!Unexamined && !_fin)
         {
-            if (_ready)
-            {
-                _ready = _posted = false;
-                Receive();
-                continue;
-            }
-            if (_posted) return false;
-            _posted = true;
-            if (Post()) return false;
-            _ready = true; // data (or the end, or an error) already there
+            if (!_ready && !_ended) return false;
+            _ready = false;
+            Receive();
         }
         result = new(Buffered, isCanceled: false, _fin);
         return true;
     }
 
-    /// After the zero-byte receive completed: what the socket holds now, without waiting. A full buffer is returned as
-    /// it is, for the path to hand on.
+    /// After a wake: what the socket holds now, without waiting. A full buffer is returned as it is, for the path to
+    /// hand on.
     private void Receive()
     {
-        if (_readiness.SocketError != SocketError.Success) throw Failed(_readiness.SocketError);
         _buffer ??= ArrayPool<byte>.Shared.Rent(Size);
         if (_end == _buffer.Length && _start > 0)
         {
@@ -134,24 +141,16 @@ public sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
         {
             throw new ConnectionAbortedException(); // closed by an abort
         }
-        if (error == SocketError.WouldBlock) return; // woken for nothing: wait again
+        if (error == SocketError.WouldBlock)
+        {
+            _ended = false; // nothing queued, not even an end: wait for the next wake
+            return;
+        }
         if (error != SocketError.Success) throw Failed(error);
         if (received == 0) _fin = true;
+        else if (_end + received == _buffer.Length) _ready = true; // maybe more: edge-triggered, no new wake for it
         _end += received;
         if (_start == _end && !_fin) Release();
-    }
-
-    /// Posts the zero-byte receive; false when it completed at once.
-    private bool Post()
-    {
-        try
-        {
-            return _socket.ReceiveAsync(_readiness);
-        }
-        catch (ObjectDisposedException)
-        {
-            throw new ConnectionAbortedException(); // closed by an abort
-        }
     }
 
     private static Exception Failed(SocketError error) => error is SocketError.OperationAborted or SocketError.Shutdown or SocketError.Interrupted
@@ -168,7 +167,7 @@ public sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
     private bool Arm()
     {
         Volatile.Write(ref _waiting, 1);
-        return (_ready || Volatile.Read(ref _cancel) == 1) && Interlocked.Exchange(ref _waiting, 0) == 1;
+        return (_ready || _ended || Volatile.Read(ref _cancel) == 1) && Interlocked.Exchange(ref _waiting, 0) == 1;
     }
 
     /// Completes the waiting read, from the readiness's thread or a cancel's.
@@ -193,9 +192,11 @@ public sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
         }
     }
 
-    /// The zero-byte receive completed; whoever takes the turn receives (and clears <see cref="_posted"/>).
-    private void Ready()
+    /// Data, the end or an error came (the epoll thread, which runs a waiting read's continuation: the path parses and
+    /// holds the poll there, as nchan's one loop does), or the socket closed; whoever takes the turn receives.
+    public void Ready(bool ended = false)
     {
+        if (ended) _ended = true;
         _ready = true;
         if (Interlocked.Exchange(ref _waiting, 0) == 1) Resume();
     }
@@ -204,10 +205,4 @@ public sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
     ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _source.GetStatus(token);
     void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _source.OnCompleted(continuation, state, token, flags);
-
-    /// The zero-byte receive: completes when the socket has data, the end, or an error, and holds no buffer meanwhile.
-    private sealed class Readiness(SocketInput input) : SocketAsyncEventArgs(unsafeSuppressExecutionContextFlow: true)
-    {
-        protected override void OnCompleted(SocketAsyncEventArgs e) => input.Ready();
-    }
 }

@@ -163,6 +163,31 @@ public sealed class HeldPollPathSpecs
         Assert.DoesNotContain("Unhandled exception", log);
     }
 
+    /// The path hears of a socket's bytes edge-triggered: a FIN that came with the poll, before the path read it, is
+    /// heard all the same, and the poll let go at once (with the path off, Kestrel does so).
+    [Fact]
+    public async Task A_poll_sent_with_a_FIN_is_let_go_at_once_and_its_connection_closed()
+    {
+        await using var server = await ChatServer.StartAsync();
+        using var client = server.Client();
+        await client.PostAsync("warm", "/rooms/warm/post");
+        var raws = new List<Raw>();
+        for (var i = 0; i < 20; i++)
+        {
+            var raw = await Raw.ConnectAsync(server.Address);
+            await raw.SendAndShutAsync("GET /chat/get/0 HTTP/1.1\r\nHost: chat\r\n\r\n");
+            raws.Add(raw);
+        }
+
+        foreach (var raw in raws)
+        {
+            using var soon = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            Assert.Empty(await raw.RestAsync(soon.Token)); // closed, unanswered, long before the poll's 30 s
+            await raw.DisposeAsync();
+        }
+        await client.UntilHeldAsync(0);
+    }
+
     /// The path reads a head into a 4 KiB buffer: a bigger one (a browser's cookies) goes to Kestrel's HTTP with the bytes
     /// read, and is answered as with the path off; so is a request pipelined behind it.
     [Fact]
@@ -230,11 +255,19 @@ public sealed class HeldPollPathSpecs
         }
 
         /// What comes until the server closes.
-        public async Task<byte[]> RestAsync()
+        public async Task<byte[]> RestAsync(CancellationToken within = default)
         {
             using var rest = new MemoryStream();
-            await _stream.CopyToAsync(rest, _bound.Token);
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(_bound.Token, within);
+            await _stream.CopyToAsync(rest, bound.Token);
             return rest.ToArray();
+        }
+
+        /// The request, then a FIN at once.
+        public async Task SendAndShutAsync(string request)
+        {
+            await SendAsync(request);
+            tcp.Client.Shutdown(SocketShutdown.Send);
         }
 
         /// Closes with a reset (RST), as a client killed with bytes unread does.
