@@ -23,7 +23,7 @@ public sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>, IThr
     /// Set by whichever of a pending read, the readiness and <see cref="CancelPendingRead"/> comes first; the one that
     /// takes <see cref="_waiting"/> back completes the read.
     private int _waiting, _cancel;
-    private volatile bool _ready = true; // a new connection's request is often there already
+    private volatile bool _ready; // the epoll set reports data that came before the socket joined it
 
     /// The peer's FIN (or a reset) is queued behind whatever data came with it: no later wake will say so, since
     /// wakes are edge-triggered, so every read receives from then on until it meets the end.
@@ -144,6 +144,7 @@ public sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>, IThr
         if (error == SocketError.WouldBlock)
         {
             _ended = false; // nothing queued, not even an end: wait for the next wake
+            if (_start == _end) Release(); // and with no buffer
             return;
         }
         if (error != SocketError.Success) throw Failed(error);
