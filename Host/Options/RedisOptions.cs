@@ -15,6 +15,13 @@ public sealed class RedisOptions
     [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
     public TimeSpan KeyWindow { get; set; } = TimeSpan.FromDays(1);
 
+    /// How long a retained room still remembers the idempotency key of an entry retention trimmed (never longer than
+    /// <see cref="KeyWindow"/>): a client retrying a post whose answer it lost is answered its first index, not stored
+    /// twice, though the entry is gone. Above every retry schedule of the clients here (the .NET client's takes ~1.5 min);
+    /// Redis holds post rate x this many keys of trimmed entries.
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan TrimmedKeyWindow { get; set; } = TimeSpan.FromMinutes(5);
+
     /// How often a node reads the log past its end for every room in which it holds polls. Entries reach a node by
     /// announcement; one lost without a link drop (a subscriber's output buffer overflowing, say) would otherwise
     /// leave the room's held polls waiting for the next post or their timeout: now at most this long.

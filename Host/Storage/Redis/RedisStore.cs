@@ -128,8 +128,9 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         """);
 
     /// Retention: drops entries from the head while the count is over `keep` (-1: no count) or the entry is older
-    /// than `since` (Unix ms, 0: no age; an entry without a time is older than any), and the idempotency keys of the
-    /// entries dropped (a retained room's keys are listed by index in `keys`); answers the first kept index. Never
+    /// than `since` (Unix ms, 0: no age; an entry without a time is older than any); answers the first kept index. The
+    /// idempotency keys of the entries dropped (a retained room's keys are listed by index in `keys`) live on for
+    /// `grace` seconds at most, so a post retried just after its entry was trimmed still answers its index. Never
     /// what may not be read yet (fenced): those entries are not in the count.
     private static readonly LuaScript TrimScript = LuaScript.Prepare(Fields + "\n" + Visible + "\n" + """
         local first = tonumber(redis.call('GET', @firstKey) or '0')
@@ -148,7 +149,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         redis.call('LTRIM', @log, drop, -1)
         redis.call('SET', @firstKey, first + drop)
         for _, key in ipairs(redis.call('ZRANGEBYSCORE', @keysKey, '-inf', '(' .. (first + drop))) do
-          redis.call('DEL', @keyPrefix .. key)
+          redis.call('EXPIRE', @keyPrefix .. key, @grace, 'LT')
         end
         redis.call('ZREMRANGEBYSCORE', @keysKey, '-inf', '(' .. (first + drop))
         return first + drop
@@ -158,6 +159,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
     private readonly ISubscriber _subscriber;
     private readonly IDatabase _db;
     private readonly TimeSpan _keyWindow;
+    private readonly TimeSpan _trimmedKeyWindow;
     private readonly Func<RoomName, bool> _retained;
     private readonly TimeSpan _rewriteEvery;
     private readonly int _replicas;
@@ -168,7 +170,8 @@ public sealed class RedisStore : IMessageStore, ISharedLog
     private string Fenced => _replicas > 0 ? "1" : "";
 
     /// <paramref name="retained"/>: whether a retention rule names a room; its idempotency keys are then listed by index
-    /// so that a trim drops them with their entries (else they would outlive them by `Redis:KeyWindow`).
+    /// so that a trim shortens their lives to `Redis:TrimmedKeyWindow` (else they would outlive their entries by
+    /// `Redis:KeyWindow`).
     public RedisStore(RedisOptions options, Func<RoomName, bool>? retained = null)
     {
         _retained = retained ?? (_ => false);
@@ -188,6 +191,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
         }
         _db = _redis.GetDatabase();
         _keyWindow = options.KeyWindow;
+        _trimmedKeyWindow = options.TrimmedKeyWindow;
         _rewriteEvery = options.RewriteAofEvery;
         _replicas = options.Replicas;
         _replicaTimeout = options.ReplicaTimeout;
@@ -443,6 +447,7 @@ public sealed class RedisStore : IMessageStore, ISharedLog
             keyPrefix = $"chat:{{{room}}}:key:",
             keep = keep.Last ?? -1,
             since = keep.For is { } age ? (now - age).ToUnixTimeMilliseconds() : 0,
+            grace = (long)_trimmedKeyWindow.TotalSeconds,
         }).ConfigureAwait(false)));
         if (first > before) Erased();
         return first;
