@@ -103,8 +103,9 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
     /// transport path sends its answer where it is completed, and a send to a socket is most of a delivery's cost.
     private sealed class Share(Exchange[] answered, int from, int to, Outcome outcome) : IThreadPoolWorkItem
     {
-        /// Fewer waiters than this a share are not worth a thread's wake-up.
-        private const int Least = 32;
+        /// Fewer waiters than this a share are not worth a thread's wake-up: a second share of 100 followers cost ~10%
+        /// more CPU per delivery and no latency; 15,000 waiters still go over both cores.
+        private const int Least = 1024;
 
         public static void CompleteAll(Exchange[] answered, int count, Outcome outcome)
         {

@@ -94,7 +94,7 @@ public sealed partial class HeldPollConnection
             var hold = Volatile.Read(ref _hold);
             if (hold == Sending)
             {
-                spin.SpinOnce();
+                spin.SpinOnce(sleep1Threshold: -1); // never a 1 ms sleep: this is the epoll thread, which reads every poll
                 continue;
             }
             if (hold == Free || (hold == Pending && read.IsCanceled))
