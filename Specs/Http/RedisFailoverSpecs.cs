@@ -176,7 +176,7 @@ public sealed class RedisFailoverSpecs
         // master dies, and the replica, resumed, takes over without what it missed: what the master alone held must not
         // have been acknowledged, nor served. (SIGSTOP alone would not do: the kernel keeps what the master sends.)
         cluster.Pause(replica);
-        // At least its one link: a replica that reconnected under load may have an old link the master has not yet closed.
+        // At least its one link: the master may list more than one replica link (a CI run once killed 2).
         var killed = await RedisCluster.CliAsync(master, "CLIENT", "KILL", "TYPE", "replica");
         Assert.True(int.Parse(killed) >= 1, $"{killed} replica links killed");
         await Task.Delay(1000);
