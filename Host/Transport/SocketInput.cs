@@ -195,7 +195,7 @@ public sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>, IThr
 
     /// Data, the end or an error came (the epoll thread, which runs a waiting read's continuation: the path parses and
     /// holds the poll there, as nchan's one loop does), or the socket closed; whoever takes the turn receives.
-    public void Ready(bool ended = false)
+    public void Ready(bool ended)
     {
         if (ended) _ended = true;
         _ready = true;
