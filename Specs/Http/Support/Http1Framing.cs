@@ -196,14 +196,15 @@ public static partial class Http1Framing
     /// here, which depends on what other streams hold at that moment (and its Content-Length with them).
     private static string Scrub(string body, bool status)
     {
-        body = TraceId().Replace(body, "\"traceId\":\"<scrubbed>\"");
+        body = ScrubTraceId(body);
         return status ? Here().Replace(Held().Replace(body, "\"held\":<scrubbed>"), "\"here\":<scrubbed>") : body;
     }
 
     /// A response read until a close that did not come (no Content-Length) stays unparsed: its trace id and its Date
     /// are scrubbed there too.
-    private static string ScrubUnparsed(string text) =>
-        UnparsedDate().Replace(TraceId().Replace(text, "\"traceId\":\"<scrubbed>\""), "$1: <scrubbed>");
+    private static string ScrubUnparsed(string text) => UnparsedDate().Replace(ScrubTraceId(text), "$1: <scrubbed>");
+
+    private static string ScrubTraceId(string text) => TraceId().Replace(text, "\"traceId\":\"<scrubbed>\"");
 
     [GeneratedRegex("^(date): [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT", RegexOptions.IgnoreCase | RegexOptions.Multiline)]
     private static partial Regex UnparsedDate();
