@@ -63,6 +63,14 @@ public sealed unsafe partial class Epoll : IDisposable
         if (open is not null) Control(Delete, open, key);
     }
 
+    /// Visits every reader in the set, from the caller's thread (the transport's heartbeat, a stopping listener).
+    public void Each(Action<SocketInput> visit)
+    {
+        var inputs = Volatile.Read(ref _inputs);
+        for (var slot = 0; slot < inputs.Length; slot++)
+            if (Volatile.Read(ref inputs[slot]) is { } input) visit(input);
+    }
+
     public void Dispose() => _disposed = true; // the thread sees it within its wait's timeout, and closes the set
 
     private void Control(int op, Socket socket, long key)

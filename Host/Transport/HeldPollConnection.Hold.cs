@@ -35,7 +35,7 @@ public sealed partial class HeldPollConnection
     /// without a hop to another thread; anything else (or what the socket did not take) the loop writes.
     internal void Answered(HeldPoll held, Outcome outcome)
     {
-        if (outcome is Outcome.Messages m && !held.Close && !held.Head && !_closing.IsCancellationRequested
+        if (outcome is Outcome.Messages m && !held.Close && !held.Head && !Listener.Stopping
             && Interlocked.CompareExchange(ref _hold, Sending, Held) == Held)
         {
             var bytes = Bytes(held.Polls.Answer(m, held.Loop.Name)!.Render(this), close: false, body: true);

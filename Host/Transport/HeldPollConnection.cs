@@ -7,18 +7,18 @@ using Chat.Host.Auth;
 using Chat.Host.Endpoints;
 using Chat.Host.Rooms;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
 
 namespace Chat.Host.Transport;
 
 /// One connection on the held-poll path: read a request head (consuming nothing yet), answer a poll, repeat.
 /// Whatever else arrives (another route, a header it does not treat, half a head, TLS, HTTP/2) goes with the
 /// connection, unconsumed, to Kestrel's HTTP, which then keeps it. While a poll is held, this object and the poll in
-/// its room (HeldPollConnection.Hold.cs) are all the connection costs above its socket and Kestrel's bookkeeping.
-public sealed partial class HeldPollConnection(LeanConnection connection, TransportPath.Shared shared) : IAsked, IHolder
+/// its room (HeldPollConnection.Hold.cs) are all the connection costs above its socket.
+public sealed partial class HeldPollConnection : IAsked, IHolder
 {
+    private readonly LeanConnection connection;
+    private readonly TransportPath.Shared shared;
     private readonly RequestHead _head = new();
-    private CancellationToken _closing;
     private int _requests;
     private IPAddress? _address;
     private LongPoll? _polls;
@@ -29,15 +29,23 @@ public sealed partial class HeldPollConnection(LeanConnection connection, Transp
 
     private const long Busy = -1, Ended = -2;
 
-    public async Task RunAsync(ConnectionDelegate next)
+    public HeldPollConnection(LeanConnection connection, TransportPath.Shared shared, LeanListener listener)
+    {
+        (this.connection, this.shared, Listener) = (connection, shared, listener);
+        connection.Input.Loop = this;
+    }
+
+    /// The endpoint that accepted the connection: it stops it, and takes it when the path hands it on.
+    public LeanListener Listener { get; }
+
+    /// Serves the connection's polls until it closes (then closes it) or is handed on.
+    public async Task RunAsync()
     {
         var input = connection.Input;
-        var closing = _closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? default;
-        connection.Features.Get<IConnectionHeartbeatFeature>()?.OnHeartbeat(static self => ((HeldPollConnection)self).Tick(), this);
-        using var stop = closing.UnsafeRegister(static self => ((HeldPollConnection)self!).Tick(stopping: true), this);
+        var handed = false;
         try
         {
-            while (!closing.IsCancellationRequested)
+            while (!Listener.Stopping)
             {
                 if (Volatile.Read(ref _hold) == Free) Volatile.Write(ref _idleSince, Environment.TickCount64);
                 var read = await input.ReadAsync();
@@ -69,8 +77,8 @@ public sealed partial class HeldPollConnection(LeanConnection connection, Transp
                 if (!_head.TryParse(shared.Parser, buffer, out var end) || _head.Unhandled || Target.Read(_head.Path, _head.Query, shared.MaxBatch) is not { } poll)
                 {
                     input.AdvanceTo(buffer.Start); // nothing consumed: Kestrel reads the same bytes
-                    await Task.Yield(); // off the epoll thread: Kestrel's HTTP and the routes may take their time
-                    await next(connection);
+                    input.Loop = null; // Kestrel's from now on: its heartbeat and its stop
+                    handed = Listener.HandOn(connection);
                     return;
                 }
                 input.AdvanceTo(end);
@@ -82,9 +90,15 @@ public sealed partial class HeldPollConnection(LeanConnection connection, Transp
             // The client reset the connection (it hung up, as with a FIN), or Kestrel aborted it: its transport logs
             // either at Debug.
         }
+        catch (Exception e)
+        {
+            Listener.Failed(e, connection.ConnectionId);
+        }
         finally
         {
             Close();
+            if (!handed) await connection.DisposeAsync();
+            Listener.Ended();
         }
     }
 
@@ -108,7 +122,7 @@ public sealed partial class HeldPollConnection(LeanConnection connection, Transp
     private async ValueTask<bool> WriteAsync(Answer? answer, bool close, bool head)
     {
         if (answer is null) return false;
-        close |= _closing.IsCancellationRequested;
+        close |= Listener.Stopping;
         return await SendAsync(Bytes(answer.Render(this), close, body: !head)) && !close;
     }
 
@@ -159,15 +173,18 @@ public sealed partial class HeldPollConnection(LeanConnection connection, Transp
         return http.Connection.RemoteIpAddress;
     }
 
-    /// Each second (Kestrel's heartbeat), and when the server stops: a connection waiting for its next request past
-    /// the keep-alive timeout, or while the server stops, is closed, as Kestrel closes its own.
-    private void Tick(bool stopping = false)
+    /// Each second (the transport's heartbeat), and when the server stops: a connection waiting for its next request
+    /// past the keep-alive timeout, or while the server stops, is closed, as Kestrel closes its own.
+    public void Tick(bool stopping = false)
     {
         var since = Volatile.Read(ref _idleSince);
         if (since >= 0 && (stopping || Environment.TickCount64 - since > shared.KeepAlive.TotalMilliseconds)
             && Interlocked.CompareExchange(ref _idleSince, Ended, since) == since) // else a request came first: its turn
             connection.Input.CancelPendingRead();
     }
+
+    /// Past the shutdown timeout: the connection closes now, whatever it was doing.
+    public void Abort() => connection.Abort(new ConnectionAbortedException("The server stopped."));
 
     public string Method => _head.Head ? "HEAD" : "GET";
     public string Path => _head.Path;

@@ -5,7 +5,6 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
 namespace Chat.Host.Transport;
 
@@ -17,7 +16,7 @@ public sealed class LeanConnection : ConnectionContext, IFeatureCollection, ICon
     IConnectionItemsFeature, IConnectionEndPointFeature, IConnectionLifetimeFeature, IConnectionSocketFeature
 {
     private static long _ids = DateTime.UtcNow.Ticks;
-    private readonly SocketConnectionContextFactory _kestrel;
+    private readonly LeanTransport _origin; // the transport that accepted it
     private ConnectionContext? _handed;
     private IDuplexPipe? _transport;
     private string? _id;
@@ -28,12 +27,12 @@ public sealed class LeanConnection : ConnectionContext, IFeatureCollection, ICon
     private KeyValuePair<Type, object?>[] _others = [];
     private int _count, _revision;
 
-    public LeanConnection(Socket socket, Epoll epoll, SocketConnectionContextFactory kestrel)
+    public LeanConnection(Socket socket, LeanTransport transport)
     {
         Socket = socket;
         socket.Blocking = false; // a send from the room's thread never waits, nor does a receive
-        Input = new SocketInput(socket, epoll);
-        _kestrel = kestrel;
+        Input = new SocketInput(socket, transport.Epoll);
+        _origin = transport;
     }
 
     public Socket Socket { get; }
@@ -87,7 +86,11 @@ public sealed class LeanConnection : ConnectionContext, IFeatureCollection, ICon
 
     public override async ValueTask DisposeAsync()
     {
-        if (_handed is { } handed) await handed.DisposeAsync();
+        if (_handed is { } handed)
+        {
+            await handed.DisposeAsync();
+            _origin.Closed();
+        }
         else Close();
         Input.Complete();
     }
@@ -107,6 +110,7 @@ public sealed class LeanConnection : ConnectionContext, IFeatureCollection, ICon
             return;
         }
         Socket.Dispose();
+        _origin.Closed();
         Input.Wake(); // a closed socket left the epoll set without a word: the path's pending read ends here
     }
 
@@ -122,7 +126,7 @@ public sealed class LeanConnection : ConnectionContext, IFeatureCollection, ICon
     private IDuplexPipe Hand()
     {
         var unread = Input.TakeUnread(); // first out of the path's epoll set, then into .NET's socket engine
-        var handed = _handed = _kestrel.Create(Socket);
+        var handed = _handed = _origin.Kestrel.Create(Socket);
         var input = unread.Length == 0 ? handed.Transport.Input : new HandedInput(unread, handed.Transport.Input);
         return new Duplex(input, handed.Transport.Output);
     }

@@ -1,25 +1,38 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Host.Transport;
 
-/// Kestrel's transport for TCP endpoints when the held-poll path is on: it accepts as Kestrel's socket transport does
-/// (same listen socket, backlog, no-delay), and gives each connection to the path as a <see cref="LeanConnection"/>, a
-/// socket and little else. Kestrel's socket connection, with its pipes and loops (~3.8 kB), is made only for a
-/// connection the path hands on. Other endpoints (a Unix socket, a handle) stay with Kestrel's socket transport.
-public sealed class LeanTransport : IConnectionListenerFactory, IConnectionListenerFactorySelector, IDisposable
+/// Kestrel's transport for TCP endpoints when the held-poll path is on. It accepts as Kestrel's socket transport does
+/// (same listen socket, backlog, no-delay) and runs each connection on the path itself (<see cref="LeanListener"/>):
+/// Kestrel hears of a connection only when the path hands it on, and only then makes its own socket connection (~3.8
+/// kB) and its bookkeeping (~1.2 kB). Other endpoints (a Unix socket, a handle, one that speaks HTTP/2 alone) stay with
+/// Kestrel's socket transport.
+public sealed partial class LeanTransport : IConnectionListenerFactory, IConnectionListenerFactorySelector, IDisposable
 {
     private readonly SocketTransportOptions _options;
-    private readonly SocketConnectionContextFactory _kestrel;
-    private readonly Epoll _epoll = new();
+    private readonly IServiceProvider _services;
+    private readonly ILogger _log;
+    private readonly HashSet<int> _http2Only = [];
+    private TransportPath.Shared? _shared;
+    private Timer? _heartbeat;
 
-    public LeanTransport(IOptions<SocketTransportOptions> options, ILoggerFactory logs)
+    /// `Kestrel:Limits:MaxConcurrentConnections` counted here, for the path's connections and those it handed on,
+    /// since Kestrel's own count sees only the latter.
+    private readonly long? _maxConnections;
+    private long _connections;
+
+    public LeanTransport(IOptions<SocketTransportOptions> options, IOptions<KestrelServerOptions> kestrel, ILoggerFactory logs, IServiceProvider services)
     {
         _options = options.Value;
-        _kestrel = new(new SocketConnectionFactoryOptions
+        _services = services;
+        _log = logs.CreateLogger<LeanTransport>();
+        _maxConnections = kestrel.Value.Limits.MaxConcurrentConnections;
+        Kestrel = new(new SocketConnectionFactoryOptions
         {
             IOQueueCount = _options.IOQueueCount,
             WaitForDataBeforeAllocatingBuffer = _options.WaitForDataBeforeAllocatingBuffer,
@@ -29,7 +42,22 @@ public sealed class LeanTransport : IConnectionListenerFactory, IConnectionListe
         }, logs.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
     }
 
-    public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint;
+    /// The path's epoll set: every connection the path reads, and so every one its heartbeat and stop visit.
+    public Epoll Epoll { get; } = new();
+
+    /// Kestrel's socket connections, made for those the path hands on.
+    public SocketConnectionContextFactory Kestrel { get; }
+
+    /// A cleartext endpoint that speaks HTTP/2 alone has no HTTP/1.1 polls: Kestrel's socket transport binds its port.
+    public void Leave(EndPoint endpoint)
+    {
+        if (endpoint is IPEndPoint { Port: > 0 } ip) lock (_http2Only) _http2Only.Add(ip.Port);
+    }
+
+    public bool CanBind(EndPoint endpoint)
+    {
+        lock (_http2Only) return endpoint is IPEndPoint ip && !_http2Only.Contains(ip.Port);
+    }
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
@@ -43,51 +71,39 @@ public sealed class LeanTransport : IConnectionListenerFactory, IConnectionListe
             throw new AddressInUseException(e.Message, e); // as Kestrel's transport: its own message, no fallback
         }
         socket.Listen(_options.Backlog);
-        return new(new Listener(socket, this));
+        _shared ??= new(_services);
+        // Kestrel's heartbeat beats for its connections only: the path's keep-alive timeout beats here, each second.
+        _heartbeat ??= new(static self => ((LeanTransport)self!).Beat(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        return new(new LeanListener(socket, this, _shared));
     }
 
     public void Dispose()
     {
-        _kestrel.Dispose();
-        _epoll.Dispose();
+        _heartbeat?.Dispose();
+        Kestrel.Dispose();
+        Epoll.Dispose();
     }
 
-    private sealed class Listener(Socket socket, LeanTransport transport) : IConnectionListener
+    /// Whether one more connection is within `MaxConcurrentConnections`; a refused one is closed unread, as Kestrel
+    /// does.
+    public bool NoDelay => _options.NoDelay;
+
+    public bool Admit()
     {
-        public EndPoint EndPoint { get; } = socket.LocalEndPoint!;
-
-        public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
-        {
-            while (true)
-            {
-                try
-                {
-                    var accepted = await socket.AcceptAsync(cancellationToken);
-                    accepted.NoDelay = transport._options.NoDelay;
-                    return new LeanConnection(accepted, transport._epoll, transport._kestrel);
-                }
-                catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException
-                    || e is SocketException { SocketErrorCode: SocketError.OperationAborted })
-                {
-                    return null; // unbound: no more connections
-                }
-                catch (SocketException)
-                {
-                    // reset while in the backlog: the next one
-                }
-            }
-        }
-
-        public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
-        {
-            socket.Dispose();
-            return default;
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            socket.Dispose();
-            return default;
-        }
+        if (Interlocked.Increment(ref _connections) <= (_maxConnections ?? long.MaxValue)) return true;
+        Interlocked.Decrement(ref _connections);
+        LogRejected();
+        return false;
     }
+
+    /// A connection admitted by <see cref="Admit"/> closed (the path's, or one Kestrel had).
+    public void Closed() => Interlocked.Decrement(ref _connections);
+
+    private void Beat() => Epoll.Each(static input => input.Loop?.Tick());
+
+    [LoggerMessage(LogLevel.Debug, "A connection was refused: Kestrel:Limits:MaxConcurrentConnections are open.")]
+    private partial void LogRejected();
+
+    [LoggerMessage(LogLevel.Error, "Unhandled exception while processing {ConnectionId}.")]
+    internal partial void LogFailed(Exception e, string connectionId);
 }

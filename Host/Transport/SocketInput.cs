@@ -40,6 +40,9 @@ public sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>, IThr
     /// This reader's slot in the epoll set.
     public long Key { get; internal set; }
 
+    /// The path's loop reading this connection, which the transport's heartbeat and stop visit; none once handed on.
+    public HeldPollConnection? Loop { get; set; }
+
     /// The path passes no token: a wait ends with <see cref="CancelPendingRead"/>, as its heartbeat and its held polls do.
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {

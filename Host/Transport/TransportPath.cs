@@ -1,5 +1,6 @@
 using Chat.Host.Endpoints;
 using Chat.Host.Storage;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Internal.Http;
@@ -13,20 +14,20 @@ namespace Chat.Host.Transport;
 /// unconsumed, to Kestrel's HTTP for good. See docs/architecture.md.
 public static class TransportPath
 {
-    /// Outermost on the endpoint, so TLS records and HTTP/2's preface reach it as they are (and are handed on).
+    /// Kestrel builds an endpoint's pipeline just before it binds, with its protocols final: one that speaks HTTP/2
+    /// alone is left to Kestrel's socket transport. Every other TCP endpoint's connections start on the path.
     public static void Use(ListenOptions listen, bool on)
     {
         if (!on) return;
         listen.Use(next =>
         {
-            var shared = new Shared(listen.ApplicationServices);
-            // A connection of the path's own transport: the path reads and sends on the socket itself.
-            return connection => (listen.Protocols & HttpProtocols.Http1) != 0 && connection is LeanConnection lean
-                ? new HeldPollConnection(lean, shared).RunAsync(next) : next(connection);
+            if ((listen.Protocols & HttpProtocols.Http1) == 0 && listen.ApplicationServices.GetService<IConnectionListenerFactory>() is LeanTransport lean)
+                lean.Leave(listen.EndPoint);
+            return next;
         });
     }
 
-    /// What every connection of the path uses, made once per endpoint.
+    /// What every connection of the path uses, made once.
     public sealed class Shared(IServiceProvider services)
     {
         public IServiceProvider Services => services;

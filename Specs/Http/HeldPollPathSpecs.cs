@@ -226,6 +226,70 @@ public sealed class HeldPollPathSpecs
         Assert.Equal((200, "again"), (read.Status, read.Text));
     }
 
+    /// The path's connections are its own until it hands one on: it keeps Kestrel's keep-alive timeout for them with a
+    /// heartbeat of its own.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_connection_idle_past_the_keep_alive_timeout_is_closed_on_both_paths(bool path)
+    {
+        await using var server = await ChatServer.StartAsync($"--Chat:TransportPath={path}", "--Kestrel:Limits:KeepAliveTimeout=00:00:02");
+        using var client = server.Client();
+        await client.PostAsync("hello");
+        await using var raw = await Raw.ConnectAsync(server.Address);
+        await raw.SendAsync("GET /chat/get/0 HTTP/1.1\r\nHost: chat\r\n\r\n");
+        Assert.Equal((200, "hello"), (await raw.ResponsesAsync(1)) switch { var r => (r[0].Status, r[0].Text) });
+        var idle = System.Diagnostics.Stopwatch.StartNew();
+
+        using var within = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        Assert.Empty(await raw.RestAsync(within.Token));
+        Assert.InRange(idle.Elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(6));
+    }
+
+    /// `Kestrel:Limits:MaxConcurrentConnections` counts the path's connections too, which Kestrel never sees: one past
+    /// it is closed unanswered, and one that closes makes room.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_connection_past_the_limit_is_closed_unanswered_on_both_paths(bool path)
+    {
+        await using var server = await ChatServer.StartAsync($"--Chat:TransportPath={path}", "--Kestrel:Limits:MaxConcurrentConnections=3");
+        using (var client = server.Client()) await client.PostAsync("hello"); // its connection closes again
+        var open = new List<Raw>();
+        for (var i = 0; i < 3; i++) open.Add(await SoonPolledAsync(server) ?? throw new Xunit.Sdk.XunitException($"connection {i + 1} of 3 refused"));
+
+        Assert.Null(await PolledAsync(server));
+        await open[0].DisposeAsync();
+        var again = await SoonPolledAsync(server); // once the server heard the close
+        Assert.NotNull(again);
+        foreach (var raw in open.Skip(1).Append(again)) await raw.DisposeAsync();
+    }
+
+    /// A connection polled once a closed one no longer counts: tried for 5 s.
+    private static async Task<Raw?> SoonPolledAsync(ChatServer server)
+    {
+        for (var tries = 0; tries < 50; tries++, await Task.Delay(100))
+            if (await PolledAsync(server) is { } raw) return raw;
+        return null;
+    }
+
+    /// A raw connection whose poll was answered, open; null when the server closed it unanswered.
+    private static async Task<Raw?> PolledAsync(ChatServer server)
+    {
+        var raw = await Raw.ConnectAsync(server.Address);
+        try
+        {
+            await raw.SendAsync("GET /chat/get/0 HTTP/1.1\r\nHost: chat\r\n\r\n");
+            if ((await raw.ResponsesAsync(1))[0].Text == "hello") return raw;
+        }
+        catch (Exception e) when (e is IOException or SocketException or InvalidDataException or EndOfStreamException)
+        {
+            // closed, or reset with the request unread
+        }
+        await raw.DisposeAsync();
+        return null;
+    }
+
     /// One raw HTTP/1.1 connection whose reads are bounded.
     private sealed class Raw(TcpClient tcp) : IAsyncDisposable
     {
