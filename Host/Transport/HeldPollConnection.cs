@@ -14,10 +14,8 @@ namespace Chat.Host.Transport;
 /// Whatever else arrives (another route, a header it does not treat, half a head, TLS, HTTP/2) goes with the
 /// connection, unconsumed, to Kestrel's HTTP, which then keeps it. While a poll is held, this object and the poll in
 /// its room (HeldPollConnection.Hold.cs) are all the connection costs above its socket.
-public sealed partial class HeldPollConnection : IAsked, IHolder
+public sealed partial class HeldPollConnection(LeanConnection connection, TransportPath.Shared shared, LeanListener listener) : IAsked, IHolder
 {
-    private readonly LeanConnection connection;
-    private readonly TransportPath.Shared shared;
     private readonly RequestHead _head = new();
     private int _requests;
     private IPAddress? _address;
@@ -29,14 +27,8 @@ public sealed partial class HeldPollConnection : IAsked, IHolder
 
     private const long Busy = -1, Ended = -2;
 
-    public HeldPollConnection(LeanConnection connection, TransportPath.Shared shared, LeanListener listener)
-    {
-        (this.connection, this.shared, Listener) = (connection, shared, listener);
-        connection.Input.Loop = this;
-    }
-
     /// The endpoint that accepted the connection: it stops it, and takes it when the path hands it on.
-    public LeanListener Listener { get; }
+    public LeanListener Listener => listener;
 
     /// Serves the connection's polls until it closes (then closes it) or is handed on.
     public async Task RunAsync()
@@ -87,8 +79,8 @@ public sealed partial class HeldPollConnection : IAsked, IHolder
         }
         catch (Exception e) when (e is ConnectionResetException or ConnectionAbortedException)
         {
-            // The client reset the connection (it hung up, as with a FIN), or Kestrel aborted it: its transport logs
-            // either at Debug.
+            // The client reset the connection (it hung up, as with a FIN), or the server aborted it (its stop timed
+            // out): an end as any other, as Kestrel's transport logs them at Debug only.
         }
         catch (Exception e)
         {

@@ -54,7 +54,8 @@ public sealed class LeanListener : IConnectionListener
                 continue;
             }
             Interlocked.Increment(ref _running);
-            var connection = new HeldPollConnection(new LeanConnection(accepted, _transport), _shared, this);
+            var lean = new LeanConnection(accepted, _transport);
+            var connection = lean.Input.Loop = new HeldPollConnection(lean, _shared, this);
             ThreadPool.UnsafeQueueUserWorkItem(static connection => _ = connection.RunAsync(), connection, preferLocal: false);
         }
     }
