@@ -294,6 +294,7 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
     private async Task ModerateAllAsync(string client)
     {
         using var http = Http();
+        using var removals = Http();
         var token = Tokens.Moderator(["*"], name: $"Mod {client}");
         for (long n = 0; !stop.IsCancellationRequested; n++)
         {
@@ -303,7 +304,7 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
             if (status is { Outcome: Outcome.Ok, Next: { } next } && await RemovableAsync(http, $"{client}.look{n}", removal, removal.Target(status.First ?? 0, next)) is { } target)
                 for (var attempt = 0; attempt < removal.Nodes.Length; attempt++)
                 {
-                    var op = await RemoveAsync(http, client, token, removal.Room, target, removal.Nodes[attempt]);
+                    var op = await RemoveAsync(removals, client, token, removal.Room, target, removal.Nodes[attempt]);
                     recorder.Add(op);
                     if (op.Outcome == Outcome.Ok || op.Status is >= 400 and < 500 || stop.IsCancellationRequested) break;
                     await Task.Delay(150 + 100 * attempt, CancellationToken.None);
@@ -326,6 +327,9 @@ public sealed class Clients(Plan plan, Cluster cluster, Recorder recorder, Cance
     {
         var op = recorder.Begin(client, node, OpKind.Remove, room) with { Removes = target, Author = $"Mod {client}" };
         using var request = new HttpRequestMessage(HttpMethod.Delete, Url(node, $"{Prefix(room)}/messages/{target}")).With(token);
+        // Each removal on a new connection. On a reused one that ends unanswered, HttpClient sends a request without a
+        // body again (dotnet/runtime#86714): a refused connect then would hide a removal the node stored as it died.
+        request.Headers.ConnectionClose = true;
         try
         {
             using var timeout = new CancellationTokenSource(PostTimeout);
