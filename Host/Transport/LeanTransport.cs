@@ -10,7 +10,7 @@ namespace Chat.Host.Transport;
 /// Kestrel's transport for TCP endpoints when the held-poll path is on. It accepts as Kestrel's socket transport does
 /// (same listen socket, backlog, no-delay) and runs each connection on the path itself (<see cref="LeanListener"/>):
 /// Kestrel hears of a connection only when the path hands it on, and only then makes its own socket connection (~3.8
-/// kB) and its bookkeeping (~1.2 kB). Other endpoints (a Unix socket, a handle, one that speaks HTTP/2 alone) stay with
+/// kB) and its bookkeeping (~1.3 kB). Other endpoints (a Unix socket, a handle, one that speaks HTTP/2 alone) stay with
 /// Kestrel's socket transport.
 public sealed partial class LeanTransport : IConnectionListenerFactory, IConnectionListenerFactorySelector, IDisposable
 {
@@ -84,10 +84,10 @@ public sealed partial class LeanTransport : IConnectionListenerFactory, IConnect
         Epoll.Dispose();
     }
 
-    /// Whether one more connection is within `MaxConcurrentConnections`; a refused one is closed unread, as Kestrel
-    /// does.
     public bool NoDelay => _options.NoDelay;
 
+    /// Whether one more connection is within `MaxConcurrentConnections`; a refused one is closed unread, as Kestrel
+    /// does.
     public bool Admit()
     {
         if (Interlocked.Increment(ref _connections) <= (_maxConnections ?? long.MaxValue)) return true;
