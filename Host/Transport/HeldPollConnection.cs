@@ -80,7 +80,7 @@ public sealed partial class HeldPollConnection(LeanConnection connection, Transp
         catch (Exception e) when (e is ConnectionResetException or ConnectionAbortedException)
         {
             // The client reset the connection (it hung up, as with a FIN), or the server aborted it (its stop timed
-            // out): an end as any other, as Kestrel's transport logs them at Debug only.
+            // out): an end as any other, not logged (Kestrel's transport logs these at Debug only).
         }
         catch (Exception e)
         {
