@@ -68,7 +68,8 @@ public static class ChatApp
         builder.Services.AddSingleton<WaiterQuota>();
         builder.Services.AddSingleton<RoomDirectory>();
         builder.Services.AddSingleton<Polls>();
-        builder.Services.AddPostRate(builder.Configuration.GetSection(ChatOptions.Section).Get<ChatOptions>() ?? new ChatOptions());
+        builder.Services.AddSingleton(sp => new PostRate(sp.GetRequiredService<IOptions<ChatOptions>>().Value));
+        builder.Services.AddSingleton<Posts>();
         builder.Services.AddChatHealth(redis.Enabled);
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("chat", serviceVersion: Version)) // target_info: not unknown_service:dotnet
@@ -110,7 +111,6 @@ public static class ChatApp
         // Routing's own 404 and 415 (and the static files' 404) get a problem+json body; the chat's endpoints
         // write their own, and skipping the middleware there keeps its frame out of every held poll.
         app.UseWhen(http => http.GetEndpoint()?.Metadata.GetMetadata<Routes.OwnProblems>() is null, pages => pages.UseStatusCodePages());
-        app.UseRateLimiter();
         app.UseCrossOrigin();
         app.UseDefaultFiles();
         app.UseStaticFiles();

@@ -17,7 +17,7 @@ public static class Routes
     /// The services every handler uses are singletons, taken here once: a handler parameter resolved from
     /// the request's services would open a service scope per request, kept alive by every held poll.
     private sealed record Services(RoomDirectory Rooms, IMessageStore Store, IOptions<ChatOptions> Options, TimeProvider Clock, IHereBoard Here, Access Access,
-        ILogger<RoomLoop> Log, Polls Polls);
+        Polls Polls, Posts Posts);
 
     /// On every chat endpoint: it writes its own problem+json for every error, so the status-code-pages
     /// middleware (for routing's own 404 and 415) stays out of its way and out of every held poll's memory.
@@ -30,8 +30,8 @@ public static class Routes
     {
         var sp = app.ServiceProvider;
         var s = new Services(sp.GetRequiredService<RoomDirectory>(), sp.GetRequiredService<IMessageStore>(),
-            sp.GetRequiredService<IOptions<ChatOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IHereBoard>(), sp.GetRequiredService<Access>(), sp.GetRequiredService<ILogger<RoomLoop>>(),
-            sp.GetRequiredService<Polls>());
+            sp.GetRequiredService<IOptions<ChatOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IHereBoard>(), sp.GetRequiredService<Access>(),
+            sp.GetRequiredService<Polls>(), sp.GetRequiredService<Posts>());
         MapRoom(app.MapGroup("/chat").WithTags("Seed protocol (the room 'chat')").WithMetadata(OwnProblems.Instance), _ => RoomName.Default.Value, "/chat", s);
         MapRoom(app.MapGroup("/rooms/{room}").WithTags("Rooms").WithMetadata(OwnProblems.Instance), http => (string)http.Request.RouteValues["room"]!, null, s);
 
@@ -66,9 +66,8 @@ public static class Routes
         string Prefix(HttpContext http) => prefix ?? $"/rooms/{room(http)}";
 
         // (Delegate): a lambda of HttpContext alone would be taken as a RequestDelegate, its IResult dropped.
-        group.MapPost("/post", (Delegate)((HttpContext http) => Post.HandleAsync(room(http), Prefix(http), http, s.Rooms, s.Options, s.Clock, s.Access, s.Log)))
+        group.MapPost("/post", (Delegate)((HttpContext http) => Post.HandleAsync(room(http), Prefix(http), http, s.Posts)))
             .WithSummary("Append a message (form field `message`, and `name`: the author's, optional); answered once it is stored")
-            .RequireRateLimiting(PostRate.Policy)
             .Accepts<PostForm>("application/x-www-form-urlencoded", "multipart/form-data")
             .Produces<Responses.PostedBody>(201).ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503).ProducesProblem(401).ProducesProblem(403);
         group.MapMethods("/get/{n}", Reads, (string n, HttpContext http) => Get.HandleAsync(room(http), n, http, s.Polls.Get))
