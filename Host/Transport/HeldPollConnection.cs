@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Connections;
 
 namespace Chat.Host.Transport;
 
-/// One connection on the held-poll path: read a request head (consuming nothing yet), answer a poll, repeat.
+/// One connection on the held-poll path: read a request head (consuming nothing yet), answer a poll or a post, repeat.
 /// Whatever else arrives (another route, a header it does not treat, half a head, TLS, HTTP/2) goes with the
 /// connection, unconsumed, to Kestrel's HTTP, which then keeps it. While a poll is held, this object and the poll in
 /// its room (HeldPollConnection.Hold.cs) are all the connection costs above its socket.
@@ -66,15 +66,18 @@ public sealed partial class HeldPollConnection(LeanConnection connection, Transp
                     input.AdvanceTo(buffer.Start, buffer.End); // maybe the preface: wait for the rest of its line
                     continue;
                 }
-                if (!_head.TryParse(shared.Parser, buffer, out var end) || _head.Unhandled || Target.Read(_head.Path, _head.Query, shared.MaxBatch) is not { } poll)
+                var parsed = _head.TryParse(shared.Parser, buffer, out var end) && !_head.Unhandled;
+                var served = !parsed ? null
+                    : _head.Post ? await PostAsync(buffer.Slice(end))
+                    : Target.Read(_head.Path, _head.Query, shared.MaxBatch) is { } poll ? await AskAsync(poll, end) : (bool?)null;
+                if (served is null)
                 {
                     input.AdvanceTo(buffer.Start); // nothing consumed: Kestrel reads the same bytes
                     input.Loop = null; // Kestrel's from now on: its heartbeat and its stop
                     handed = Listener.HandOn(connection);
                     return;
                 }
-                input.AdvanceTo(end);
-                if (!await AskAsync(poll)) return;
+                if (served == false) return;
             }
         }
         catch (Exception e) when (e is ConnectionResetException or ConnectionAbortedException)
@@ -96,14 +99,11 @@ public sealed partial class HeldPollConnection(LeanConnection connection, Transp
 
     /// Asks the room as the route does, and writes the answer, or leaves it to the poll held; false when the
     /// connection ends with it.
-    private async Task<bool> AskAsync(Target poll)
+    private async Task<bool> AskAsync(Target poll, SequencePosition end)
     {
+        connection.Input.AdvanceTo(end);
         _requests++;
-        _address = _head.ForwardedFor is null && _head.ForwardedProto is null && _head.ForwardedHost is null ? connection.RemoteEndPoint switch
-        {
-            IPEndPoint ip => ip.Address,
-            _ => null,
-        } : Forwarded();
+        _address = ClientAddress();
         var polls = _polls = poll.Batch ? shared.Polls.Batch : shared.Polls.Get;
         var asker = new Asker(ClientKey.Of(_head.ClientId ?? poll.Client, _address), _address);
         var outcome = await polls.AskAsync(poll.Room, poll.Want, Bearer.FromAuthorization(_head.Authorization), asker, default, holder: this);
@@ -151,6 +151,11 @@ public sealed partial class HeldPollConnection(LeanConnection connection, Transp
 
     private static readonly Rendered HttpVersionNotSupported = new(505, [], ReadOnlyMemory<byte>.Empty);
 
+    /// The client's address: the peer's, or the one trusted proxies forward.
+    private IPAddress? ClientAddress() => _head.ForwardedFor is null && _head.ForwardedProto is null && _head.ForwardedHost is null
+        ? (connection.RemoteEndPoint as IPEndPoint)?.Address
+        : Forwarded();
+
     /// The address as the forwarded-headers middleware makes it, given this request's `X-Forwarded-*`.
     private IPAddress? Forwarded()
     {
@@ -178,7 +183,7 @@ public sealed partial class HeldPollConnection(LeanConnection connection, Transp
     /// Past the shutdown timeout: the connection closes now, whatever it was doing.
     public void Abort() => connection.Abort(new ConnectionAbortedException("The server stopped."));
 
-    public string Method => _head.Head ? "HEAD" : "GET";
+    public string Method => _head.Post ? "POST" : _head.Head ? "HEAD" : "GET";
     public string Path => _head.Path;
     public string? IfNoneMatch => _head.IfNoneMatch;
     public IPAddress? Address => _address;

@@ -6,11 +6,16 @@ using HttpMethod = Microsoft.AspNetCore.Server.Kestrel.Core.Internal.Http.HttpMe
 namespace Chat.Host.Transport;
 
 /// One request's line and headers as Kestrel's own parser reads them, and whether this path may answer it: only a
-/// GET or HEAD over HTTP/1.1 whose every header it knows how to treat. Anything else is <see cref="Unhandled"/>,
+/// GET, HEAD or POST over HTTP/1.1 whose every header it knows how to treat. Anything else is <see cref="Unhandled"/>,
 /// and Kestrel's HTTP answers it. One per connection, reset for each request.
 public sealed class RequestHead : IHttpRequestLineHandler, IHttpHeadersHandler
 {
     public bool Head { get; private set; }
+    public bool Post { get; private set; }
+    /// A post's: its body's length (digits alone, else Kestrel's to judge), whether it is a urlencoded form, its key.
+    public int? ContentLength { get; private set; }
+    public bool Form { get; private set; }
+    public string? IdempotencyKey { get; private set; }
     public string Path { get; private set; } = "";
     public string? Query { get; private set; }
     public string? IfNoneMatch { get; private set; }
@@ -27,6 +32,7 @@ public sealed class RequestHead : IHttpRequestLineHandler, IHttpHeadersHandler
     /// it malformed: Kestrel's HTTP then answers it as it would).
     public bool TryParse(HttpParser<RequestHead> parser, ReadOnlySequence<byte> buffer, out SequencePosition end)
     {
+        (Post, ContentLength, Form, IdempotencyKey) = (false, null, false, null);
         (Head, Path, Query, IfNoneMatch, Authorization, ClientId, ForwardedFor, ForwardedProto, ForwardedHost, Close, Unhandled, _hosts) =
             (false, "", null, null, null, null, null, null, null, false, false, 0);
         var reader = new SequenceReader<byte>(buffer);
@@ -47,7 +53,8 @@ public sealed class RequestHead : IHttpRequestLineHandler, IHttpHeadersHandler
     public void OnStartLine(HttpVersionAndMethod versionAndMethod, TargetOffsetPathLength targetPath, Span<byte> startLine)
     {
         Head = versionAndMethod.Method == HttpMethod.Head;
-        Unhandled = versionAndMethod.Version != HttpVersion.Http11 || versionAndMethod.Method is not (HttpMethod.Get or HttpMethod.Head)
+        Post = versionAndMethod.Method == HttpMethod.Post;
+        Unhandled = versionAndMethod.Version != HttpVersion.Http11 || versionAndMethod.Method is not (HttpMethod.Get or HttpMethod.Head or HttpMethod.Post)
             || targetPath.IsEncoded;
         var target = startLine[targetPath.Offset..];
         var path = target[..targetPath.Length];
@@ -67,6 +74,9 @@ public sealed class RequestHead : IHttpRequestLineHandler, IHttpHeadersHandler
         if (Is(name, "host")) { _hosts++; Unhandled |= !PlainHost(value); }
         else if (Is(name, "connection")) { var close = IsValue(value, "close"); Close |= close; Unhandled |= !close && !IsValue(value, "keep-alive"); }
         else if (Is(name, "if-none-match")) IfNoneMatch = IfNoneMatch is null ? Encoding.ASCII.GetString(value) : $"{IfNoneMatch},{Encoding.ASCII.GetString(value)}";
+        else if (Post && Is(name, "content-length")) ContentLength = Length(value);
+        else if (Post && Is(name, "content-type")) { Unhandled |= Form || !IsValue(value, "application/x-www-form-urlencoded"); Form = true; }
+        else if (Post && Is(name, "idempotency-key")) IdempotencyKey = Single(IdempotencyKey, value);
         else if (Is(name, "authorization")) Authorization = Single(Authorization, value);
         else if (Is(name, "chat-client")) ClientId = Single(ClientId, value);
         else if (Is(name, "x-forwarded-for")) ForwardedFor = Single(ForwardedFor, value);
@@ -90,6 +100,17 @@ public sealed class RequestHead : IHttpRequestLineHandler, IHttpHeadersHandler
     {
         Unhandled |= was is not null; // said twice: Kestrel's to combine
         return Encoding.ASCII.GetString(value);
+    }
+
+    /// 1 to 9 digits, said once: any other value (a sign, a list) is Kestrel's to refuse (StrictContentLength.cs).
+    private int? Length(ReadOnlySpan<byte> value)
+    {
+        if (ContentLength is not null || value.Length is 0 or > 9 || value.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0)
+        {
+            Unhandled = true;
+            return null;
+        }
+        return int.Parse(value);
     }
 
     private static bool Is(ReadOnlySpan<byte> name, string lower) => Ascii.EqualsIgnoreCase(name, lower);
