@@ -37,6 +37,7 @@ public sealed class StoreWriter : IDisposable
     /// Commits what is queued, unless a commit is running (its leader takes these too, see the class comment).
     public void Commit()
     {
+        if (BatchCommits.Defer(this)) return;
         // Released before the queue is looked at again: an append queued by a thread that found us leading is
         // either in our next round or its own thread's.
         while (!_queue.IsEmpty && Interlocked.CompareExchange(ref _leading, 1, 0) == 0)

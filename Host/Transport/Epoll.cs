@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Chat.Host.Storage;
 
 namespace Chat.Host.Transport;
 
@@ -104,13 +105,21 @@ public sealed unsafe partial class Epoll : IDisposable
             var count = epoll_wait(_fd, events, Batch, 500);
             if (count < 0 && Marshal.GetLastPInvokeError() != Interrupted) break;
             var inputs = Volatile.Read(ref _inputs);
-            for (var i = 0; i < count; i++)
+            BatchCommits.Begin(); // the posts of one batch share a commit, after it
+            try
             {
-                var at = events + i * Stride;
-                var key = *(long*)(at + Stride - 8);
-                var slot = (int)key;
-                if (slot < inputs.Length && Volatile.Read(ref inputs[slot]) is { } input && input.Key == key)
-                    input.Ready(ended: (*(uint*)at & (ReadHangUp | HangUp | Error)) != 0);
+                for (var i = 0; i < count; i++)
+                {
+                    var at = events + i * Stride;
+                    var key = *(long*)(at + Stride - 8);
+                    var slot = (int)key;
+                    if (slot < inputs.Length && Volatile.Read(ref inputs[slot]) is { } input && input.Key == key)
+                        input.Ready(ended: (*(uint*)at & (ReadHangUp | HangUp | Error)) != 0);
+                }
+            }
+            finally
+            {
+                BatchCommits.End();
             }
         }
         close(_fd);
