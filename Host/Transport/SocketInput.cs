@@ -167,10 +167,12 @@ public sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>, IThr
         _start = _end = 0;
     }
 
-    /// The read waits; true when the readiness or a cancel came meanwhile and the turn is back with the caller.
+    /// The read waits; true when the readiness or a cancel came meanwhile and the turn is back with the caller. A full
+    /// fence between the store and the loads: a plain store may pass them (x86 too), and then neither this thread sees
+    /// the readiness nor the readiness's thread sees the wait, and the request sits unread.
     private bool Arm()
     {
-        Volatile.Write(ref _waiting, 1);
+        Interlocked.Exchange(ref _waiting, 1);
         return (_ready || _ended || Volatile.Read(ref _cancel) == 1) && Interlocked.Exchange(ref _waiting, 0) == 1;
     }
 
