@@ -1,27 +1,36 @@
 using System.Buffers;
 using Chat.Core.Values;
+using Chat.Host.Auth;
 using Chat.Host.Endpoints;
 using Chat.Host.Rooms;
 
 namespace Chat.Host.Transport;
 
 /// A post on the path: the seed's `POST /chat/post` and `/rooms/{room}/post`, a urlencoded form that came whole with
-/// its head, to an open room, within the client's rate. Its message goes to the room's loop on this thread, so a post
-/// to followers held here is stored and sent with no hop to another thread (nchan's one event loop does the same).
+/// its head, within the client's rate (and, in a protected room, with a token that may post there). Its message goes to
+/// the room's loop on this thread, so a post to followers held here is stored and sent with no hop to another thread
+/// (nchan's one event loop does the same).
 public sealed partial class HeldPollConnection
 {
     /// Answers the post (false when the connection ends with it), or null, with nothing consumed, when Kestrel's route
-    /// is to: anything it would refuse, a protected room, a body still on its way, a client over its rate.
+    /// is to: anything it would refuse, a body still on its way, a client over its rate.
     private async Task<bool?> PostAsync(ReadOnlySequence<byte> rest)
     {
         var posts = shared.Posts;
-        if (Posted(_head.Path) is not var (room, prefix) || _head.Query is not null || !_head.Form || _head.Authorization is not null
+        if (Posted(_head.Path) is not var (room, prefix) || _head.Query is not null || !_head.Form
             || _head.ContentLength is not { } length || rest.Length < length) return null;
         var name = RoomName.Parse(room);
-        if (name.IsLeft || posts.Access.IsProtected((RoomName)name)) return null;
+        if (name.IsLeft) return null;
+        Grant? grant = null;
+        if (posts.Access.IsProtected((RoomName)name))
+        {
+            var allowed = await posts.Access.CheckAsync(Bearer.FromAuthorization(_head.Authorization), (RoomName)name, Act.Post);
+            if (allowed.IsLeft) return null; // 401 or 403, Kestrel's to answer
+            grant = (Grant)allowed;
+        }
         var body = rest.Slice(0, length);
         var form = Form.UrlEncoded.Post(body.IsSingleSegment ? body.FirstSpan : body.ToArray());
-        var found = await posts.FindAsync(name, IdempotencyKey.Parse(_head.IdempotencyKey), form, grant: null);
+        var found = await posts.FindAsync(name, IdempotencyKey.Parse(_head.IdempotencyKey), form, grant);
         var address = ClientAddress();
         // Refused here, the post is refused again by the route (a client's bucket is one for both paths).
         if (found.IsLeft || posts.Rate.Take(address) is not null) return null;
