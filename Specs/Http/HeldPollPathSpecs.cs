@@ -226,6 +226,55 @@ public sealed class HeldPollPathSpecs
         Assert.Equal((200, "again"), (read.Status, read.Text));
     }
 
+    /// A seed post whose form came whole with its head is stored and answered on the path: Kestrel never hears of its
+    /// connection. One whose body is still on its way when the head is read goes to Kestrel, and is stored all the same.
+    [Fact]
+    public async Task A_whole_post_is_answered_on_the_path_and_one_whose_body_lags_by_Kestrel()
+    {
+        using var folder = new TempFolder("chat-post-path-");
+        await using var host = await ChildHost.StartAsync(folder.File("chat.db"), "--Logging:LogLevel:Microsoft.AspNetCore.Server.Kestrel.Connections=Debug");
+        const string head = "POST /rooms/r/post HTTP/1.1\r\nHost: chat\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 13\r\n\r\n";
+        await using var whole = await Raw.ConnectAsync(host.Address);
+        await whole.SendAsync(head + "message=first");
+        var first = (await whole.ResponsesAsync(1))[0];
+        Assert.Equal((201, "/rooms/r/get/0"), (first.Status, first.Header("Location")));
+        Assert.Equal(0, KestrelConnections(host));
+
+        await using var lagging = await Raw.ConnectAsync(host.Address);
+        await lagging.SendAsync(head + "messa");
+        await Task.Delay(200); // the path reads the head and half the form, and hands them on
+        await lagging.SendAsync("ge=later");
+        Assert.Equal(201, (await lagging.ResponsesAsync(1))[0].Status);
+        Assert.Equal(1, KestrelConnections(host));
+
+        using var client = host.Client();
+        Assert.Equal(["first", "later"], [await client.GetStringAsync("/rooms/r/get/0"), await client.GetStringAsync("/rooms/r/get/1")]);
+    }
+
+    /// Connections Kestrel's HTTP has taken, by its own log.
+    private static int KestrelConnections(ChildHost host) =>
+        host.Stdout.Split('\n').Count(line => line.Contains("Connection id", StringComparison.Ordinal) && line.Contains("started", StringComparison.Ordinal));
+
+    /// A client's posts count in one bucket on both paths: one Kestrel answers (its body lags) and one the path
+    /// answers take the burst of two, and the next post is refused with 429 wherever it arrives.
+    [Fact]
+    public async Task A_clients_posts_count_against_one_rate_on_both_paths()
+    {
+        await using var server = await ChatServer.StartAsync("--Chat:PostsPerSecond=1", "--Chat:PostBurst=2");
+        const string head = "POST /chat/post HTTP/1.1\r\nHost: chat\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\n\r\n";
+        await using var raw = await Raw.ConnectAsync(server.Address);
+        await raw.SendAsync(head + "mess");
+        await Task.Delay(200); // Kestrel's, from here on: the path hands on a connection for good
+        await raw.SendAsync("age=a");
+        var kestrels = (await raw.ResponsesAsync(1))[0];
+        await using var path = await Raw.ConnectAsync(server.Address);
+        await path.SendAsync(head + "message=b" + head + "message=c");
+
+        var paths = await path.ResponsesAsync(2);
+        Assert.Equal([201, 201, 429], [kestrels.Status, paths[0].Status, paths[1].Status]);
+        Assert.NotNull(paths[1].Header("Retry-After"));
+    }
+
     /// The path's connections are its own until it hands one on: it keeps Kestrel's keep-alive timeout for them with a
     /// heartbeat of its own.
     [Theory]
