@@ -15,13 +15,8 @@ public static class Post
     {
         if (posts.Rate.Take(http.Connection.RemoteIpAddress) is { } tooMany) return Problems.For(tooMany);
         var name = RoomName.Parse(room);
-        Grant? grant = null;
-        if (name.IsRight && posts.Access.IsProtected((RoomName)name))
-        {
-            var allowed = await posts.Access.CheckAsync(http, (RoomName)name, Act.Post);
-            if (allowed.IsLeft) return Problems.For((Chat.Core.Rejection)allowed);
-            grant = (Grant)allowed;
-        }
+        var (refused, grant) = await posts.AllowAsync(name, Bearer.RawToken(http.Request));
+        if (refused is not null) return Problems.For(refused);
         var key = IdempotencyKey.Parse(http.Request.Headers["Idempotency-Key"].FirstOrDefault());
         var form = await Form.ReadPostAsync(http.Request, posts.MaxMessageBytes);   // the only I/O before the core
         var found = await posts.FindAsync(name, key, form, grant);

@@ -16,8 +16,16 @@ namespace Chat.Host.Endpoints;
 public sealed class Posts(RoomDirectory rooms, IOptions<ChatOptions> options, TimeProvider clock, Access access, PostRate rate, ILogger<RoomLoop> log)
 {
     public PostRate Rate => rate;
-    public Access Access => access;
     public int MaxMessageBytes => options.Value.MaxMessageBytes;
+
+    /// In a protected room, the grant of a token that may post there (its name is the author), or why not (401, 403);
+    /// an open room (or a name that does not parse) needs none.
+    public async ValueTask<(Rejection? Refused, Grant? Grant)> AllowAsync(Either<Rejection, RoomName> name, string? token)
+    {
+        if (name.IsLeft || !access.IsProtected((RoomName)name)) return (null, null);
+        var allowed = await access.CheckAsync(token, (RoomName)name, Act.Post);
+        return allowed.IsLeft ? ((Rejection)allowed, null) : (null, (Grant)allowed);
+    }
 
     /// The room's loop and the message, stamped now; or why not. A protected room's author is its token's name.
     public ValueTask<Either<Rejection, (RoomLoop Room, (Message Message, Option<IdempotencyKey> Key) Asked)>> FindAsync(

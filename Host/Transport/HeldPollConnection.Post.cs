@@ -21,13 +21,8 @@ public sealed partial class HeldPollConnection
             || _head.ContentLength is not { } length || rest.Length < length) return null;
         var name = RoomName.Parse(room);
         if (name.IsLeft) return null;
-        Grant? grant = null;
-        if (posts.Access.IsProtected((RoomName)name))
-        {
-            var allowed = await posts.Access.CheckAsync(Bearer.FromAuthorization(_head.Authorization), (RoomName)name, Act.Post);
-            if (allowed.IsLeft) return null; // 401 or 403, Kestrel's to answer
-            grant = (Grant)allowed;
-        }
+        var (refused, grant) = await posts.AllowAsync(name, Bearer.FromAuthorization(_head.Authorization));
+        if (refused is not null) return null; // 401 or 403, Kestrel's to answer
         var body = rest.Slice(0, length);
         var form = Form.UrlEncoded.Post(body.IsSingleSegment ? body.FirstSpan : body.ToArray());
         var found = await posts.FindAsync(name, IdempotencyKey.Parse(_head.IdempotencyKey), form, grant);

@@ -32,9 +32,8 @@ public sealed class RequestHead : IHttpRequestLineHandler, IHttpHeadersHandler
     /// it malformed: Kestrel's HTTP then answers it as it would).
     public bool TryParse(HttpParser<RequestHead> parser, ReadOnlySequence<byte> buffer, out SequencePosition end)
     {
-        (Post, ContentLength, Form, IdempotencyKey) = (false, null, false, null);
-        (Head, Path, Query, IfNoneMatch, Authorization, ClientId, ForwardedFor, ForwardedProto, ForwardedHost, Close, Unhandled, _hosts) =
-            (false, "", null, null, null, null, null, null, null, false, false, 0);
+        (Head, Post, ContentLength, Form, IdempotencyKey, Path, Query, IfNoneMatch, Authorization, ClientId, ForwardedFor, ForwardedProto,
+            ForwardedHost, Close, Unhandled, _hosts) = (false, false, null, false, null, "", null, null, null, null, null, null, null, false, false, 0);
         var reader = new SequenceReader<byte>(buffer);
         end = buffer.Start;
         try

@@ -1,5 +1,4 @@
 using Chat.Host.Endpoints;
-using Chat.Host.Rooms;
 using Chat.Host.Storage;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -34,7 +33,6 @@ public static class TransportPath
         public IServiceProvider Services => services;
         public Polls Polls { get; } = services.GetRequiredService<Polls>();
         public Posts Posts { get; } = services.GetRequiredService<Posts>();
-        public RoomDirectory Rooms { get; } = services.GetRequiredService<RoomDirectory>();
         public IMessageStore Store { get; } = services.GetRequiredService<IMessageStore>();
         /// `Date` is the system's time, as Kestrel's is, whatever clock the messages are stamped with.
         public TimeProvider Clock { get; } = TimeProvider.System;
