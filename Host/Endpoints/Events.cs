@@ -69,7 +69,7 @@ public static class Events
             await Problems.Gone(new Reply.Gone(next, room.State.First)).ExecuteAsync(http);
             return;
         }
-        if (Seat.Take(rooms.Quota, [room.Presence], ClientKey.Of(http), http.Connection.RemoteIpAddress, out var refused) is not { } seat)
+        if (Seat.Take(rooms.Quota, room.PresenceAlone, ClientKey.Of(http), http.Connection.RemoteIpAddress, out var refused) is not { } seat)
         {
             await Problems.For(refused!).ExecuteAsync(http);
             return;

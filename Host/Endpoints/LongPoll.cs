@@ -44,9 +44,11 @@ public sealed class LongPoll(RoomDirectory rooms, IMessageStore store, Access ac
 
     /// An outcome whose messages are older than the room keeps in memory, read from the store; or <see cref="Reply.Gone"/>
     /// when retention trimmed them meanwhile (and the room is told, so it answers so from then on). Other outcomes as they are.
-    public static async Task<Outcome?> ReadOlderAsync(Outcome? outcome, RoomLoop room, IMessageStore store)
+    public static ValueTask<Outcome?> ReadOlderAsync(Outcome? outcome, RoomLoop room, IMessageStore store) =>
+        outcome is Outcome.Replied { Reply: Reply.FromStore older } ? ReadAsync(older, room, store) : new(outcome); // most polls: no Task
+
+    private static async ValueTask<Outcome?> ReadAsync(Reply.FromStore older, RoomLoop room, IMessageStore store)
     {
-        if (outcome is not Outcome.Replied { Reply: Reply.FromStore older }) return outcome;
         Seq<Message> read;
         MessageIndex first;
         try

@@ -21,6 +21,13 @@ public abstract class Exchange
 
     public static Awaited ForPost() => new(null, default);
 
+    /// A post read on an event loop (the transport path's epoll thread): its handler goes on where the post is
+    /// answered when that is the loop, as a held poll's answer is sent there, with no wake of a pool thread.
+    public static Awaited ForPostOnLoop() => new(null, default, onLoop: true);
+
+    /// Set on an event loop's thread: an exchange made for it is answered there inline.
+    [ThreadStatic] public static bool OnEventLoop;
+
     protected RoomLoop? Room { get; }
 
     public WaiterId Id => Waiter.Id;
@@ -34,14 +41,19 @@ public abstract class Exchange
     public void Abandon() => Room?.Send(new Command.Reset(Waiter));
 
     /// An exchange its handler awaits (<see cref="Task"/>). Continuations run on the thread pool, so a fan-out's
-    /// responses are written by every core, not by the room's loop.
-    public sealed class Awaited(RoomLoop? room, Want want) : Exchange(room, want)
+    /// responses are written by every core, not by the room's loop; one made <c>onLoop</c> goes on inline on its loop.
+    public sealed class Awaited(RoomLoop? room, Want want, bool onLoop = false) : Exchange(room, want)
     {
-        private readonly TaskCompletionSource<Outcome> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<Outcome> _answer = new(onLoop ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
 
         public Task<Outcome> Task => _answer.Task;
 
-        /// A later answer is ignored.
-        public override void Complete(Outcome outcome) => _answer.TrySetResult(outcome);
+        /// A later answer is ignored. Off its loop, an <c>onLoop</c> exchange's handler goes on on the pool: never on
+        /// another engine's thread (a store's, Redis's).
+        public override void Complete(Outcome outcome)
+        {
+            if (!onLoop || OnEventLoop) _answer.TrySetResult(outcome);
+            else ThreadPool.UnsafeQueueUserWorkItem(static a => a.Answer.TrySetResult(a.Outcome), (Answer: _answer, Outcome: outcome), preferLocal: false);
+        }
     }
 }

@@ -78,7 +78,7 @@ public static class Poll
     private static ValueTask<Outcome> HoldAsync(RoomLoop room, Want want, Asker asker, RoomDirectory rooms, CancellationToken hangUp,
         IHolder? holder)
     {
-        if (Sit(rooms, [room.Presence], asker, out var seat) is { } ended) return new(ended);
+        if (Sit(rooms, room.PresenceAlone, asker, out var seat) is { } ended) return new(ended);
         if (holder is null) return HoldAsync(room, Exchange.ForPoll(room, want), seat, hangUp);
         Subscribe(room, holder.Hold(room, want, seat));
         return new(Outcome.HeldOnce);

@@ -26,8 +26,9 @@ public sealed class RoomLoop : IStoreSink
     private RoomState _state;
     private int _unloadAsked;
     private volatile bool _unloaded;
-    /// The latest reads, by their first index: followers a few messages apart each find theirs (and its response).
-    private readonly Outcome.Messages?[] _reads = new Outcome.Messages?[16];
+    /// The latest reads, by their first index: followers up to 64 messages apart each find theirs (and its response).
+    /// With 16, followers that fell a little behind rendered a response a poll, which kept them behind.
+    private readonly Outcome.Messages?[] _reads = new Outcome.Messages?[64];
 
     public RoomLoop(RoomName name, RoomState restored, RoomServices services, RoomDirectory directory)
     {
@@ -36,6 +37,7 @@ public sealed class RoomLoop : IStoreSink
         _log = services.Log;
         _directory = directory;
         Presence = new Presence(services.HereGrace, services.NamesFor);
+        PresenceAlone = [Presence];
         Timeouts = new Timeouts(services.Clock, services.PollTimeout, () => _inbox.Writer.TryWrite((null, null)), _open.ContainsKey, () => _open.Count);
         _interpreter = new Interpreter(this, _open, services);
         Completion = Task.Run(RunAsync);
@@ -56,6 +58,9 @@ public sealed class RoomLoop : IStoreSink
 
     /// Who follows the room now (its polls and streams, by client).
     public Presence Presence { get; }
+
+    /// <see cref="Presence"/> as the list a seat takes: made once, not for every held poll.
+    public IReadOnlyList<Presence> PresenceAlone { get; }
 
     /// The outcome of a read of messages: the same instance for every poll that reads the same messages, so their
     /// response is made once, not once per follower (a busy room's followers mostly read the last few messages posted,
@@ -144,7 +149,7 @@ public sealed class RoomLoop : IStoreSink
             if (exchange is not null) _open[exchange.Id] = exchange;
             var (state, effects) = Room.Step(_state, command);
             Volatile.Write(ref _state, state);
-            foreach (var effect in effects) _interpreter.Run(effect);
+            for (var i = 0; i < effects.Count; i++) _interpreter.Run(effects[i]); // Seq's enumerator is an object a step
         }
         catch (Exception e)
         {

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Chat.Host.Rooms;
 using Chat.Host.Storage;
 
 namespace Chat.Host.Transport;
@@ -100,6 +101,7 @@ public sealed unsafe partial class Epoll : IDisposable
     private void Wait()
     {
         var events = stackalloc byte[Batch * 16];
+        Exchange.OnEventLoop = true;
         while (!_disposed)
         {
             var count = epoll_wait(_fd, events, Batch, 500);

@@ -33,14 +33,18 @@ public sealed partial class HeldPollConnection
         (_requests, _address) = (_requests + 1, address);
         var (loop, (message, key)) = ((RoomLoop, (Message, LanguageExt.Option<IdempotencyKey>)))found;
         var (close, client) = (_head.Close, ClientKey.Of(_head.ClientId, address));
-        return await WriteAsync(await posts.SubmitAsync(loop, message, key, client, address, prefix), close, head: false);
+        return await WriteAsync(await posts.SubmitAsync(loop, message, key, client, address, prefix, onLoop: true), close, head: false);
     }
 
     /// The room and the route's prefix of a post's path.
-    private static (string Room, string Prefix)? Posted(string path) => path.Split('/') switch
+    private static (string Room, string Prefix)? Posted(string path)
     {
-        ["", "chat", "post"] => (RoomName.Default.Value, "/chat"),
-        ["", "rooms", var room, "post"] => (room, $"/rooms/{room}"),
-        _ => null,
-    };
+        Span<Range> at = stackalloc Range[6];
+        return Target.Segments(path, at) switch
+        {
+            3 when Target.Is(path, at, "chat", "post") => (RoomName.Default.Value, "/chat"),
+            4 when Target.Is(path, at, "rooms", null, "post") => (path[at[2]], path[..at[2].End.Value]),
+            _ => null,
+        };
+    }
 }

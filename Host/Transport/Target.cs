@@ -12,17 +12,36 @@ public readonly record struct Target(bool Batch, RoomName Room, Want Want, strin
     public static Target? Read(string path, string? query, int maxBatch)
     {
         if (!TryQuery(query, out var from, out var limit, out var client)) return null;
-        var asked = path.Split('/') switch
+        Span<Range> at = stackalloc Range[MaxSegments];
+        var asked = Segments(path, at) switch
         {
-            ["", "chat", "get", var n] => (Batch: false, Endpoints.Get.Asked(RoomName.Default.Value, n)),
-            ["", "rooms", var room, "get", var n] => (Batch: false, Endpoints.Get.Asked(room, n)),
-            ["", "chat", "messages"] => (Batch: true, Endpoints.Batch.Asked(RoomName.Default.Value, from, limit, maxBatch)),
-            ["", "rooms", var room, "messages"] => (Batch: true, Endpoints.Batch.Asked(room, from, limit, maxBatch)),
+            4 when Is(path, at, "chat", "get") => (Batch: false, Endpoints.Get.Asked(RoomName.Default.Value, path[at[3]])),
+            5 when Is(path, at, "rooms", null, "get") => (Batch: false, Endpoints.Get.Asked(path[at[2]], path[at[4]])),
+            3 when Is(path, at, "chat", "messages") => (Batch: true, Endpoints.Batch.Asked(RoomName.Default.Value, from, limit, maxBatch)),
+            4 when Is(path, at, "rooms", null, "messages") => (Batch: true, Endpoints.Batch.Asked(path[at[2]], from, limit, maxBatch)),
             _ => (Batch: false, default),
         };
         if (asked.Item2.IsBottom || asked.Item2.IsLeft) return null;
         var (name, want) = ((RoomName, Want))asked.Item2;
         return new Target(asked.Batch, name, want, client);
+    }
+
+    private const int MaxSegments = 6;
+
+    /// Where each `/`-separated segment of <paramref name="path"/> is, and how many there are (0: more than the
+    /// routes have, or no leading `/`). Ranges, not strings: a poll makes only the strings it keeps.
+    public static int Segments(string path, Span<Range> at)
+    {
+        var count = path.AsSpan().Split(at, '/');
+        return count == MaxSegments || count == 0 || path[at[0]].Length != 0 ? 0 : count;
+    }
+
+    /// Whether the segments after the leading `/` are <paramref name="names"/> (null: any segment).
+    public static bool Is(string path, ReadOnlySpan<Range> at, params ReadOnlySpan<string?> names)
+    {
+        for (var i = 0; i < names.Length; i++)
+            if (names[i] is { } name && !path.AsSpan()[at[i + 1]].SequenceEqual(name)) return false;
+        return true;
     }
 
     /// `?k=v&...` with only these keys, each once, and values that need no decoding.
