@@ -43,12 +43,13 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
     }
 
     /// The room's inbox is empty: the appends its steps queued are committed now, all in one transaction
-    /// (group commit: a busy room's posts share it, and so do other rooms' queued meanwhile).
+    /// (group commit: a busy room's posts share it, and so do other rooms' queued meanwhile). With polls held here,
+    /// now: deferred to the end of the epoll thread's batch, the fan-out waited for every re-poll in it.
     public void Settle()
     {
         if (!_queuedAppends) return;
         _queuedAppends = false;
-        services.Writer.Commit();
+        services.Writer.Commit(awaited: !room.State.Waiters.IsEmpty);
     }
 
     private void Published(MessageIndex at)

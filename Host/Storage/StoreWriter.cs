@@ -35,9 +35,10 @@ public sealed class StoreWriter : IDisposable
     }
 
     /// Commits what is queued, unless a commit is running (its leader takes these too, see the class comment).
-    public void Commit()
+    /// <paramref name="awaited"/>: polls wait for what is queued, so it is not deferred to an event loop's batch end.
+    public void Commit(bool awaited = false)
     {
-        if (BatchCommits.Defer(this)) return;
+        if (!awaited && BatchCommits.Defer(this)) return;
         // Released before the queue is looked at again: an append queued by a thread that found us leading is
         // either in our next round or its own thread's.
         while (!_queue.IsEmpty && Interlocked.CompareExchange(ref _leading, 1, 0) == 0)
