@@ -43,13 +43,13 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
     }
 
     /// The room's inbox is empty: the appends its steps queued are committed now, all in one transaction
-    /// (group commit: a busy room's posts share it, and so do other rooms' queued meanwhile). With polls held here,
-    /// now: deferred to the end of the epoll thread's batch, the fan-out waited for every re-poll in it.
+    /// (group commit: a busy room's posts share it, and so do other rooms' queued meanwhile). A followed room's,
+    /// now: deferred to the end of the epoll thread's batch, its fan-out waited for every re-poll in the batch.
     public void Settle()
     {
         if (!_queuedAppends) return;
         _queuedAppends = false;
-        services.Writer.Commit(awaited: !room.State.Waiters.IsEmpty);
+        services.Writer.Commit(awaited: !room.Presence.IsEmpty);
     }
 
     private void Published(MessageIndex at)

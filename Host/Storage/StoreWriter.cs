@@ -35,7 +35,7 @@ public sealed class StoreWriter : IDisposable
     }
 
     /// Commits what is queued, unless a commit is running (its leader takes these too, see the class comment).
-    /// <paramref name="awaited"/>: polls wait for what is queued, so it is not deferred to an event loop's batch end.
+    /// <paramref name="awaited"/>: followers wait for what is queued, so it is not deferred to an event loop's batch end.
     public void Commit(bool awaited = false)
     {
         if (!awaited && BatchCommits.Defer(this)) return;
