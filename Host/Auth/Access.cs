@@ -65,10 +65,11 @@ public sealed class Access(IOptions<AuthOptions> options, TimeProvider clock, IO
 
     /// The grant, if the request's token covers <paramref name="act"/> in <paramref name="room"/>; else 401 (no token,
     /// or one that is malformed, expired or wrongly signed) or 403 (a valid token that does not cover it).
-    public Task<Either<Rejection, Grant>> CheckAsync(HttpContext http, RoomName room, Act act) => CheckAsync(Bearer.RawToken(http.Request), room, act);
+    public ValueTask<Either<Rejection, Grant>> CheckAsync(HttpContext http, RoomName room, Act act) => CheckAsync(Bearer.RawToken(http.Request), room, act);
 
-    /// The same for a token as the request carried it (<see cref="Bearer.RawToken"/>): on either path.
-    public async Task<Either<Rejection, Grant>> CheckAsync(string? raw, RoomName room, Act act)
+    /// The same for a token as the request carried it (<see cref="Bearer.RawToken"/>): on either path. A ValueTask:
+    /// a protected room's every poll runs this, and a token checked before needs no Task.
+    public async ValueTask<Either<Rejection, Grant>> CheckAsync(string? raw, RoomName room, Act act)
     {
         if (act == Act.Moderate && !_options.CanCheckTokens)
             return new Rejection.Forbidden("Nobody may moderate: no Auth:SigningKey or Auth:PublicKeyPath is set to check tokens with.");
@@ -93,7 +94,7 @@ public sealed class Access(IOptions<AuthOptions> options, TimeProvider clock, IO
     /// expired since, else what the bearer handler's own token handlers and settings make of it (the handler itself
     /// needs an HttpContext; it reads the same token, and here no service scope is opened). A grant is then kept for
     /// the token's next use.
-    private async Task<Either<Rejection, Grant>> TokenAsync(string? raw)
+    private async ValueTask<Either<Rejection, Grant>> TokenAsync(string? raw)
     {
         if (string.IsNullOrEmpty(raw))
             return new Rejection.Unauthenticated("This room needs a bearer token (Authorization: Bearer, or access_token= on reads).", InvalidToken: false);

@@ -21,7 +21,7 @@ public sealed partial class HeldPollConnection
             || _head.ContentLength is not { } length || rest.Length < length) return null;
         var name = RoomName.Parse(room);
         if (name.IsLeft) return null;
-        var (refused, grant) = await posts.AllowAsync(name, Bearer.FromAuthorization(_head.Authorization));
+        var (refused, grant) = await posts.AllowAsync(name, _head.Token);
         if (refused is not null) return null; // 401 or 403, Kestrel's to answer
         var body = rest.Slice(0, length);
         var form = Form.UrlEncoded.Post(body.IsSingleSegment ? body.FirstSpan : body.ToArray());

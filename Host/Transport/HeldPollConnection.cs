@@ -106,7 +106,7 @@ public sealed partial class HeldPollConnection(LeanConnection connection, Transp
         _address = ClientAddress();
         var polls = _polls = poll.Batch ? shared.Polls.Batch : shared.Polls.Get;
         var asker = new Asker(ClientKey.Of(_head.ClientId ?? poll.Client, _address), _address);
-        var outcome = await polls.AskAsync(poll.Room, poll.Want, Bearer.FromAuthorization(_head.Authorization), asker, default, holder: this);
+        var outcome = await polls.AskAsync(poll.Room, poll.Want, _head.Token, asker, default, holder: this);
         return outcome is Outcome.Held || await WriteAsync(polls.Answer(outcome, poll.Room), _head.Close, _head.Head);
     }
 

@@ -28,6 +28,14 @@ public sealed class RequestHead : IHttpRequestLineHandler, IHttpHeadersHandler
     public bool Unhandled { get; private set; }
     private int _hosts;
 
+    /// The last `Authorization` this connection sent, and its bearer token: a follower of a protected room sends the
+    /// same with every poll, which made two strings of ~200 characters a poll.
+    private string? _authorization, _tokenOf, _token;
+
+    /// `Authorization: Bearer`'s token, or null.
+    public string? Token => Authorization is null ? null
+        : ReferenceEquals(Authorization, _tokenOf) ? _token : _token = Auth.Bearer.FromAuthorization(_tokenOf = Authorization);
+
     /// Parses a whole head from <paramref name="buffer"/>: false when it is not all there (or Kestrel's parser finds
     /// it malformed: Kestrel's HTTP then answers it as it would).
     public bool TryParse(HttpParser<RequestHead> parser, ReadOnlySequence<byte> buffer, out SequencePosition end)
@@ -76,7 +84,7 @@ public sealed class RequestHead : IHttpRequestLineHandler, IHttpHeadersHandler
         else if (Post && Is(name, "content-length")) ContentLength = Length(value);
         else if (Post && Is(name, "content-type")) { Unhandled |= Form || !IsValue(value, "application/x-www-form-urlencoded"); Form = true; }
         else if (Post && Is(name, "idempotency-key")) IdempotencyKey = Single(IdempotencyKey, value);
-        else if (Is(name, "authorization")) Authorization = Single(Authorization, value);
+        else if (Is(name, "authorization")) { Unhandled |= Authorization is not null; Authorization = Again(value); }
         else if (Is(name, "chat-client")) ClientId = Single(ClientId, value);
         else if (Is(name, "x-forwarded-for")) ForwardedFor = Single(ForwardedFor, value);
         else if (Is(name, "x-forwarded-proto")) ForwardedProto = Single(ForwardedProto, value);
@@ -100,6 +108,10 @@ public sealed class RequestHead : IHttpRequestLineHandler, IHttpHeadersHandler
         Unhandled |= was is not null; // said twice: Kestrel's to combine
         return Encoding.ASCII.GetString(value);
     }
+
+    /// The connection's last `Authorization` when <paramref name="value"/> is the same.
+    private string Again(ReadOnlySpan<byte> value) =>
+        _authorization is { } last && Ascii.Equals(value, last) ? last : _authorization = Encoding.ASCII.GetString(value);
 
     /// 1 to 9 digits, said once: any other value (a sign, a list) is Kestrel's to refuse (StrictContentLength.cs).
     private int? Length(ReadOnlySpan<byte> value)
