@@ -43,14 +43,18 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
     }
 
     /// The room's inbox is empty: the appends its steps queued are committed now, all in one transaction
-    /// (group commit: a busy room's posts share it, and so do other rooms' queued meanwhile). A followed room's,
-    /// now: deferred to the end of the epoll thread's batch, its fan-out waited for every re-poll in the batch.
+    /// (group commit: a busy room's posts share it, and so do other rooms' queued meanwhile). A followed room's (a poll
+    /// held now or in the last second: its followers may be between two polls), now: deferred to the end of the epoll
+    /// thread's batch, its fan-out waited for every re-poll in the batch. Presence would not do: a probe's poll stays
+    /// in it for a while, and posters-only rooms then lost their shared commits.
     public void Settle()
     {
         if (!_queuedAppends) return;
         _queuedAppends = false;
-        services.Writer.Commit(awaited: !room.Presence.IsEmpty);
+        services.Writer.Commit(awaited: !room.State.Waiters.IsEmpty || Environment.TickCount64 - _lastHeld < 1000);
     }
+
+    private long _lastHeld = long.MinValue / 2;
 
     private void Published(MessageIndex at)
     {
@@ -84,6 +88,7 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
 
     private void Hold(Waiter waiter)
     {
+        _lastHeld = Environment.TickCount64;
         room.Timeouts.Add(waiter);
         services.Metrics.Held(+1);
     }
