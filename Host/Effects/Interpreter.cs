@@ -14,6 +14,7 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
     /// When each unpublished post reached the room, for the post-to-delivery histogram.
     private readonly Dictionary<MessageIndex, long> _postedAt = [];
     private bool _queuedAppends;
+    private long _lastHeld = long.MinValue / 2; // when a poll was last held here (Environment.TickCount64)
 
     public void Run(Effect effect)
     {
@@ -53,8 +54,6 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
         _queuedAppends = false;
         services.Writer.Commit(awaited: !room.State.Waiters.IsEmpty || Environment.TickCount64 - _lastHeld < 1000);
     }
-
-    private long _lastHeld = long.MinValue / 2;
 
     private void Published(MessageIndex at)
     {

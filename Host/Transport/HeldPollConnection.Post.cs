@@ -39,7 +39,7 @@ public sealed partial class HeldPollConnection
     /// The room and the route's prefix of a post's path.
     private static (string Room, string Prefix)? Posted(string path)
     {
-        Span<Range> at = stackalloc Range[6];
+        Span<Range> at = stackalloc Range[Target.MaxSegments];
         return Target.Segments(path, at) switch
         {
             3 when Target.Is(path, at, "chat", "post") => (RoomName.Default.Value, "/chat"),

@@ -26,7 +26,8 @@ public readonly record struct Target(bool Batch, RoomName Room, Want Want, strin
         return new Target(asked.Batch, name, want, client);
     }
 
-    private const int MaxSegments = 6;
+    /// One more than the routes' most segments: a path with more is none of theirs.
+    public const int MaxSegments = 6;
 
     /// Where each `/`-separated segment of <paramref name="path"/> is, and how many there are (0: more than the
     /// routes have, or no leading `/`). Ranges, not strings: a poll makes only the strings it keeps.
