@@ -2,7 +2,8 @@ namespace Chat.Host.Storage;
 
 /// Group commit on an event loop. The path's epoll thread handles a batch of ready connections at a time; the posts
 /// among them are stepped on that thread one after another, so each would find its room's inbox empty and commit
-/// alone. Instead, their commits wait for the end of the batch, and the posts that came together share one.
+/// alone. Instead, their commits wait for the end of the batch, and the posts that came together share one. Not a
+/// followed room's (<see cref="StoreWriter.Commit"/>'s <c>awaited</c>): its fan-out would wait for the whole batch.
 public static class BatchCommits
 {
     [ThreadStatic] private static List<StoreWriter>? _batch; // set while this thread handles a batch
