@@ -45,9 +45,8 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
 
     /// The room's inbox is empty: the appends its steps queued are committed now, all in one transaction
     /// (group commit: a busy room's posts share it, and so do other rooms' queued meanwhile). A followed room's (a poll
-    /// held now or in the last second: its followers may be between two polls), now: deferred to the end of the epoll
-    /// thread's batch, its fan-out waited for every re-poll in the batch. Presence would not do: a probe's poll stays
-    /// in it for a while, and posters-only rooms then lost their shared commits.
+    /// held now or in the last second: its followers may be between two polls) is not deferred to the end of the epoll
+    /// thread's batch, where its fan-out would wait for every re-poll in the batch.
     public void Settle()
     {
         if (!_queuedAppends) return;

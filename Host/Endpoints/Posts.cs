@@ -37,12 +37,10 @@ public sealed class Posts(RoomDirectory rooms, IOptions<ChatOptions> options, Ti
                         from author in AuthorName.Parse(grant is null ? fields.Name : grant.Name)
                         select (n, (new Message(text, author, Stamp()), k)));
 
-    /// Sends the message to its room's loop; the answer comes once it is stored (or could not be). Read on an event
-    /// loop (<paramref name="onLoop"/>), it goes on there.
-    public async Task<Answer> SubmitAsync(RoomLoop loop, Message message, Option<IdempotencyKey> key, ClientKey client, IPAddress? address, string prefix,
-        bool onLoop = false)
+    /// Sends the message to its room's loop; the answer comes once it is stored (or could not be).
+    public async Task<Answer> SubmitAsync(RoomLoop loop, Message message, Option<IdempotencyKey> key, ClientKey client, IPAddress? address, string prefix)
     {
-        var exchange = onLoop ? Exchange.ForPostOnLoop() : Exchange.ForPost();
+        var exchange = Exchange.ForPost();
         loop.Send(new Command.Post(message, exchange.Id, key), exchange);
         var outcome = await exchange.Task.ConfigureAwait(false);
         if (outcome is Outcome.Replied { Reply: Reply.Posted p })

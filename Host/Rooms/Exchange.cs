@@ -19,13 +19,11 @@ public abstract class Exchange
     /// A poll for <paramref name="want"/> in <paramref name="room"/>.
     public static Awaited ForPoll(RoomLoop room, Want want) => new(room, want);
 
-    public static Awaited ForPost() => new(null, default);
+    /// A post. One made on an event loop (read by the transport path's epoll thread) goes on where it is answered when
+    /// that is the loop, as a held poll's answer is sent there, with no wake of a pool thread.
+    public static Awaited ForPost() => new(null, default, onLoop: OnEventLoop);
 
-    /// A post read on an event loop (the transport path's epoll thread): its handler goes on where the post is
-    /// answered when that is the loop, as a held poll's answer is sent there, with no wake of a pool thread.
-    public static Awaited ForPostOnLoop() => new(null, default, onLoop: true);
-
-    /// Set on an event loop's thread: an exchange made for it is answered there inline.
+    /// Set on an event loop's thread.
     [ThreadStatic] public static bool OnEventLoop;
 
     protected RoomLoop? Room { get; }

@@ -33,7 +33,7 @@ public sealed partial class HeldPollConnection
         (_requests, _address) = (_requests + 1, address);
         var (loop, (message, key)) = ((RoomLoop, (Message, LanguageExt.Option<IdempotencyKey>)))found;
         var (close, client) = (_head.Close, ClientKey.Of(_head.ClientId, address));
-        return await WriteAsync(await posts.SubmitAsync(loop, message, key, client, address, prefix, onLoop: true), close, head: false);
+        return await WriteAsync(await posts.SubmitAsync(loop, message, key, client, address, prefix), close, head: false);
     }
 
     /// The room and the route's prefix of a post's path.

@@ -30,11 +30,10 @@ public sealed class RequestHead : IHttpRequestLineHandler, IHttpHeadersHandler
 
     /// The last `Authorization` this connection sent, and its bearer token: a follower of a protected room sends the
     /// same with every poll, which made two strings of ~200 characters a poll.
-    private string? _authorization, _tokenOf, _token;
+    private string? _authorization, _token;
 
     /// `Authorization: Bearer`'s token, or null.
-    public string? Token => Authorization is null ? null
-        : ReferenceEquals(Authorization, _tokenOf) ? _token : _token = Auth.Bearer.FromAuthorization(_tokenOf = Authorization);
+    public string? Token => Authorization is null ? null : _token;
 
     /// Parses a whole head from <paramref name="buffer"/>: false when it is not all there (or Kestrel's parser finds
     /// it malformed: Kestrel's HTTP then answers it as it would).
@@ -109,9 +108,14 @@ public sealed class RequestHead : IHttpRequestLineHandler, IHttpHeadersHandler
         return Encoding.ASCII.GetString(value);
     }
 
-    /// The connection's last `Authorization` when <paramref name="value"/> is the same.
-    private string Again(ReadOnlySpan<byte> value) =>
-        _authorization is { } last && Ascii.Equals(value, last) ? last : _authorization = Encoding.ASCII.GetString(value);
+    /// The connection's last `Authorization` when <paramref name="value"/> is the same; else this one, and its token.
+    private string Again(ReadOnlySpan<byte> value)
+    {
+        if (_authorization is { } last && Ascii.Equals(value, last)) return last;
+        _authorization = Encoding.ASCII.GetString(value);
+        _token = Auth.Bearer.FromAuthorization(_authorization);
+        return _authorization;
+    }
 
     /// 1 to 9 digits, said once: any other value (a sign, a list) is Kestrel's to refuse (StrictContentLength.cs).
     private int? Length(ReadOnlySpan<byte> value)
