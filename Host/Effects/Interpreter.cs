@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using Chat.Core.Room;
 using Chat.Core.Values;
@@ -96,9 +97,18 @@ public sealed class Interpreter(RoomLoop room, Dictionary<WaiterId, Exchange> op
     {
         var outcome = new Outcome.Messages(e.Want.At, e.Messages, WasHeld: true);
         var answered = new Exchange[e.To.Count];
+        var held = ArrayPool<long>.Shared.Rent(answered.Length);
         var count = 0;
         foreach (var id in e.To)
-            if (open.Remove(id, out var exchange)) answered[count++] = exchange;
+        {
+            if (!open.Remove(id, out var exchange)) continue;
+            held[count] = id.Value;
+            answered[count++] = exchange;
+        }
+        // Oldest first (ids count up as polls come), not in the core's hash order: the longest wait ends first, and
+        // neighbouring sends touch sockets made together, which cost the kernel a quarter less (docs/performance.md).
+        Array.Sort(held, answered, 0, count);
+        ArrayPool<long>.Shared.Return(held);
         Share.CompleteAll(answered, count, outcome);
         services.Metrics.Delivered(e.To.Count);
     }

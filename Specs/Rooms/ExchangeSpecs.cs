@@ -65,6 +65,35 @@ public sealed class ExchangeSpecs
         Assert.Equal(["b"], Texts(await Read(1, 1)));
     }
 
+    /// A fan-out answers its polls in the order they were held, oldest first (as nchan and the C floor do): the
+    /// longest wait ends first, and neighbouring sends touch sockets made together. The core's set of waiters is a
+    /// hash set, whose order is not the order they came in.
+    [Fact]
+    public async Task A_fan_out_answers_its_polls_oldest_first()
+    {
+        await using var server = await ChatServer.StartAsync();
+        var room = (await server.Services.GetRequiredService<RoomDirectory>().FindAsync(RoomName.Parse("order").RightToSeq().Head)).RightToSeq().Head;
+        var answered = new List<long>();
+        var polls = Enumerable.Range(0, 300).Select(_ => new Recorded(room, Want.One(room.State.Next), answered)).ToList();
+        foreach (var poll in polls) room.Send(new Command.Subscribe(poll.Waiter), poll);
+
+        var post = Exchange.ForPost();
+        room.Send(new Command.Post(Message.Of((MessageText)MessageText.Parse("m", 1000).RightToSeq().Head), post.Id, Option<IdempotencyKey>.None), post);
+        await post.Task.WaitAsync(TimeSpan.FromSeconds(10)); // the poster is answered before the fan-out
+        SpinWait.SpinUntil(() => { lock (answered) return answered.Count == polls.Count; }, TimeSpan.FromSeconds(10));
+
+        lock (answered) Assert.Equal(polls.Select(p => p.Id.Value), answered);
+    }
+
+    /// A held poll that notes when it is answered.
+    private sealed class Recorded(RoomLoop room, Want want, List<long> answered) : Exchange(room, want)
+    {
+        public override void Complete(Outcome outcome)
+        {
+            lock (answered) answered.Add(Id.Value);
+        }
+    }
+
     private static readonly Asker Reader = new(new ClientKey("reader", null), null);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
