@@ -67,10 +67,11 @@ function fmt(v) {
             next
         }
         add(load ": deliveries/s", s, get($0, "deliveries_per_s"))
-        # Fell behind: a median delivery over 10 ms (a server that keeps up delivers in about 1), or its slowest
-        # follower ending the run more than 0.1 s of posts short. Its figures are then a saturated server's.
+        # Fell behind: a median delivery over 10 ms (a server that keeps up delivers in about 1), its slowest
+        # follower ending the run more than 0.1 s of posts short, or a stall (a p99 over 50 ms: one that keeps up has
+        # a few). Its figures are then a saturated or stopped server's.
         runs_of[load, s]++
-        if (get($0, "p50_ms") + 0 > 10 || get($0, "lag") + 0 > get($0, "rate") / 10 + 1) behind[load, s]++
+        if (get($0, "p50_ms") + 0 > 10 || get($0, "lag") + 0 > get($0, "rate") / 10 + 1 || get($0, "p99_ms") + 0 > 50) behind[load, s]++
         add(load ": post-to-delivery p50 ms, whole run", s, get($0, "p50_ms"))
         add(load ": post-to-delivery p99 ms, whole run", s, get($0, "p99_ms"))
         # What a delivery costs the server (its CPU in the run, from /proc in 10 ms ticks); medians over runs.
