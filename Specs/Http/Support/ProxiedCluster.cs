@@ -47,11 +47,20 @@ public sealed class ProxiedCluster : IAsyncDisposable
     public static async Task<ProxiedCluster> StartAsync(params string[] settings)
     {
         var cluster = new ProxiedCluster();
-        cluster._redis = await RedisServer.StartAsync();
-        cluster._settings = [$"--Redis:Configuration={cluster._redis.Configuration}", "--Proxy:KnownProxies=127.0.0.1", .. settings];
-        await Task.WhenAll(Enumerable.Range(0, 3).Select(cluster.StartNodeAsync));
-        cluster._nginx = await Nginx.StartAsync(cluster._ports);
-        return cluster;
+        try
+        {
+            cluster._redis = await RedisServer.StartAsync();
+            cluster._settings = [$"--Redis:Configuration={cluster._redis.Configuration}", "--Proxy:KnownProxies=127.0.0.1", .. settings];
+            await Task.WhenAll(Enumerable.Range(0, 3).Select(cluster.StartNodeAsync));
+            cluster._nginx = await Nginx.StartAsync(cluster._ports);
+            return cluster;
+        }
+        catch
+        {
+            // What did start (the redis-server, the other nodes) stops with the failure, which is the one reported.
+            try { await cluster.DisposeAsync(); } catch (AggregateException) { }
+            throw;
+        }
     }
 
     private async Task StartNodeAsync(int n) =>
@@ -89,11 +98,25 @@ public sealed class ProxiedCluster : IAsyncDisposable
         return held;
     }
 
+    /// Every process stops, whatever one of them throws on its way out.
     public async ValueTask DisposeAsync()
     {
-        if (_nginx is not null) await _nginx.DisposeAsync();
-        foreach (var node in _nodes) if (node is not null) await node.DisposeAsync();
-        if (_redis is not null) await _redis.DisposeAsync();
+        var stops = new List<IAsyncDisposable?> { _nginx };
+        stops.AddRange(_nodes);
+        stops.Add(_redis);
+        var failures = new List<Exception>();
+        foreach (var stop in stops)
+        {
+            try
+            {
+                if (stop is not null) await stop.DisposeAsync();
+            }
+            catch (Exception e)
+            {
+                failures.Add(e);
+            }
+        }
         _folder.Dispose();
+        if (failures.Count > 0) throw new AggregateException(failures);
     }
 }
