@@ -57,8 +57,7 @@ public sealed class ProxiedCluster : IAsyncDisposable
         }
         catch
         {
-            // What did start (the redis-server, the other nodes) stops with the failure, which is the one reported.
-            try { await cluster.DisposeAsync(); } catch (AggregateException) { }
+            await cluster.DisposeAsync(); // what did start (the redis-server, the other nodes) stops with the failure
             throw;
         }
     }
@@ -98,25 +97,11 @@ public sealed class ProxiedCluster : IAsyncDisposable
         return held;
     }
 
-    /// Every process stops, whatever one of them throws on its way out.
     public async ValueTask DisposeAsync()
     {
-        var stops = new List<IAsyncDisposable?> { _nginx };
-        stops.AddRange(_nodes);
-        stops.Add(_redis);
-        var failures = new List<Exception>();
-        foreach (var stop in stops)
-        {
-            try
-            {
-                if (stop is not null) await stop.DisposeAsync();
-            }
-            catch (Exception e)
-            {
-                failures.Add(e);
-            }
-        }
+        if (_nginx is not null) await _nginx.DisposeAsync();
+        foreach (var node in _nodes) if (node is not null) await node.DisposeAsync();
+        if (_redis is not null) await _redis.DisposeAsync();
         _folder.Dispose();
-        if (failures.Count > 0) throw new AggregateException(failures);
     }
 }
