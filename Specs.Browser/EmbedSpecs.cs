@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Chat.Specs.Http.Support;
 using Microsoft.Playwright;
 
 namespace Chat.Specs.Browser;
@@ -17,14 +17,7 @@ public sealed class EmbedSpecs(BrowserFixture browser) : IAsyncLifetime
 
     /// The other site: a real server on another loopback port (another origin in the same address space, so the
     /// browser's private-network rules, which a routed fake origin would trip, do not apply).
-    readonly string embedder = $"http://127.0.0.1:{FreePort()}";
-
-    static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
+    readonly string embedder = $"http://127.0.0.1:{FreePort.Take()}";
 
     async Task ServeAsync()
     {

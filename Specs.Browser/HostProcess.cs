@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Text;
+using Chat.Specs.Http.Support;
 
 namespace Chat.Specs.Browser;
 
@@ -36,7 +36,7 @@ public sealed class HostProcess : IAsyncDisposable
     public static async Task<HostProcess> StartAsync(params string[] settings)
     {
         var folder = Directory.CreateTempSubdirectory("chat-browser-specs-").FullName;
-        var host = new HostProcess(FreePort(), Path.Combine(folder, "chat.db")) { settings = settings };
+        var host = new HostProcess(FreePort.Take(), Path.Combine(folder, "chat.db")) { settings = settings };
         await host.StartAgainAsync();
         return host;
     }
@@ -133,13 +133,6 @@ public sealed class HostProcess : IAsyncDisposable
     {
         if (line is null) return;
         lock (log) log.AppendLine(line);
-    }
-
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     internal static string Metadata(string key) =>

@@ -21,7 +21,7 @@ public sealed class FollowSpecs(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Following_through_a_kill_9_and_a_restart_sees_every_message_once_in_order()
     {
-        var settings = new[] { $"--urls=http://127.0.0.1:{Ports.Free()}" };
+        var settings = new[] { $"--urls=http://127.0.0.1:{FreePort.Take()}" };
         var db = _folder.File("chat.db");
         var host = await ChildHost.StartAsync(db, settings);
         try

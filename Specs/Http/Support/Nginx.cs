@@ -33,7 +33,7 @@ public sealed partial class Nginx : IAsyncDisposable
     {
         var folder = new TempFolder("chat-nginx-");
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder.Path, (UnixFileMode)0b111_101_101); // the worker (user nobody) reads under it
-        var (port, tlsPort) = (FreePort(), FreePort());
+        var (port, tlsPort) = (FreePort.Take(), FreePort.Take());
         await MakeCertificateAsync(folder.Path);
         var servers = Upstream().Matches(ShippedConfig);
         if (servers.Count != nodePorts.Count) throw new ArgumentException($"deploy/nginx.conf names {servers.Count} nodes, not {nodePorts.Count}");
@@ -91,13 +91,6 @@ public sealed partial class Nginx : IAsyncDisposable
         using var probe = new TcpClient();
         try { await probe.ConnectAsync(IPAddress.Loopback, port); return true; }
         catch (SocketException) { return false; }
-    }
-
-    public static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

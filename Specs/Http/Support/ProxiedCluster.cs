@@ -9,7 +9,7 @@ public sealed class ProxiedCluster : IAsyncDisposable
 {
     private readonly TempFolder _folder = new("chat-cluster-");
     private readonly ChildHost?[] _nodes = new ChildHost?[3];
-    private readonly int[] _ports = [Nginx.FreePort(), Nginx.FreePort(), Nginx.FreePort()];
+    private readonly int[] _ports = [FreePort.Take(), FreePort.Take(), FreePort.Take()];
     private string[] _settings = [];
     private RedisServer _redis = null!;
     private Nginx _nginx = null!;

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Chat.Specs.Http.Support;
 
@@ -45,7 +43,7 @@ public sealed class RedisCluster : IAsyncDisposable
         {
             for (var i = 0; i < Nodes; i++)
             {
-                var (port, folder) = (FreePort(), Directory.CreateTempSubdirectory("chat-redis-cluster-").FullName);
+                var (port, folder) = (FreePort.Take(busOffset: 10000), Directory.CreateTempSubdirectory("chat-redis-cluster-").FullName);
                 cluster._nodes.Add(new Member(port, folder, Launch(port, folder)));
             }
             foreach (var node in cluster._nodes) await UntilAsync(node, ["PING"], "PONG");
@@ -77,25 +75,6 @@ public sealed class RedisCluster : IAsyncDisposable
         _ = process.StandardOutput.ReadToEndAsync();
         _ = process.StandardError.ReadToEndAsync();
         return process;
-    }
-
-    private static int FreePort()
-    {
-        // The cluster bus listens on port + 10000: both must be free (and the bus port a valid port).
-        while (true)
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            if (port + 10000 > 65535) continue;
-            try
-            {
-                using var bus = new TcpListener(IPAddress.Loopback, port + 10000);
-                bus.Start();
-                return port;
-            }
-            catch (SocketException) { }
-        }
     }
 
     /// Waits (bounded) until the node's answer to <paramref name="command"/> holds one of <paramref name="expected"/>.

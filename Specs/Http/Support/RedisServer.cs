@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Chat.Specs.Http.Support;
 
@@ -18,16 +16,9 @@ public sealed class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync()
     {
-        var server = new RedisServer(Directory.CreateTempSubdirectory("chat-redis-").FullName, FreePort());
+        var server = new RedisServer(Directory.CreateTempSubdirectory("chat-redis-").FullName, FreePort.Take());
         await server.LaunchAsync();
         return server;
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private async Task LaunchAsync()
