@@ -74,6 +74,11 @@ function fmt(v) {
         if (get($0, "p50_ms") + 0 > 10 || get($0, "lag") + 0 > get($0, "rate") / 10 + 1 || get($0, "p99_ms") + 0 > 50) behind[load, s]++
         add(load ": post-to-delivery p50 ms, whole run", s, get($0, "p50_ms"))
         add(load ": post-to-delivery p99 ms, whole run", s, get($0, "p99_ms"))
+        # How long a post waited before its fan-out began (to its first follower), apart from the fan-out's length.
+        if (get($0, "first_p99_ms") != "") {
+            add(load ": post to its first follower p50 ms", s, get($0, "first_p50_ms"))
+            add(load ": post to its first follower p99 ms", s, get($0, "first_p99_ms"))
+        }
         # What a delivery costs the server (its CPU in the run, from /proc in 10 ms ticks); medians over runs.
         if (get($0, "deliveries") > 0)
             add(load ": server CPU ms per 1,000 deliveries", s, get($0, "server_cpu_ms") / (get($0, "deliveries") / 1000))

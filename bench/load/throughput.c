@@ -36,6 +36,7 @@ typedef struct {
     troom_t *rooms;              /* nrooms; the seed's room is rooms[0] */
     int64_t deliveries, mismatches, errors, repolls, early;
     samples_t lat, ack;          /* post-to-delivery, post acknowledgement */
+    samples_t first;             /* post to its first follower: the wait before a fan-out, apart from its length */
     samples_t *rlat;             /* post-to-delivery by round (when the message arrived) */
     int nrounds, counting;
     int64_t start, span;
@@ -63,8 +64,9 @@ static int post_one(tp_t *p, tconn_t *c, int poster, int64_t seq)
     return send_all(c->fd, req, (size_t)len);
 }
 
-/* A room's n-th message must be the same for every follower of it: the first to see it records its hash. */
-static void check_order(tp_t *p, troom_t *room, int64_t pos, uint64_t h)
+/* A room's n-th message must be the same for every follower of it: the first to see it records its hash (and says
+   so). */
+static int check_order(tp_t *p, troom_t *room, int64_t pos, uint64_t h)
 {
     if ((size_t)pos >= room->seen_cap) {
         size_t cap = room->seen_cap ? room->seen_cap : 65536;
@@ -74,7 +76,9 @@ static void check_order(tp_t *p, troom_t *room, int64_t pos, uint64_t h)
         room->seen_cap = cap;
     }
     h |= 1;
-    if (!room->seen[pos]) room->seen[pos] = h; else if (room->seen[pos] != h) p->mismatches++;
+    if (!room->seen[pos]) { room->seen[pos] = h; return 1; }
+    if (room->seen[pos] != h) p->mismatches++;
+    return 0;
 }
 
 static void on_follower(tp_t *p, tconn_t *c)
@@ -83,17 +87,18 @@ static void on_follower(tp_t *p, tconn_t *c)
     if (rc == 0) return;
     if (rc < 0) { p->errors++; c->alive = 0; epoll_ctl(p->ep, EPOLL_CTL_DEL, c->fd, NULL); return; }
     if (c->r.status == 200) {
-        int poster; long long seq, sent;
+        int poster, counted = 0; long long seq, sent;
         int64_t now = now_ns();
         if (sscanf(c->r.body, "m-%d-%lld-%lld", &poster, &seq, &sent) == 3) {
             if (p->counting) {
+                counted = 1;
                 samples_add(&p->lat, now - sent);
                 int64_t r = (now - p->start) * p->nrounds / p->span;
                 samples_add(&p->rlat[r < 0 ? 0 : r >= p->nrounds ? p->nrounds - 1 : r], now - sent);
                 p->deliveries++;
             }
         } else p->early++;                       /* a message from before this run */
-        check_order(p, room_at(p, c->room), c->pos, c->r.hash);
+        if (check_order(p, room_at(p, c->room), c->pos, c->r.hash) && counted) samples_add(&p->first, now - sent);
         c->pos++; c->index++;
         snprintf(c->lm, sizeof c->lm, "%s", c->r.last_modified);
         snprintf(c->etag, sizeof c->etag, "%s", c->r.etag);
@@ -214,17 +219,18 @@ int run_throughput(target_t *t, const opts_t *o)
     for (int i = 0; i < p.m; i++) dead += !p.c[i].alive;
     samples_sort(&p.lat);
     samples_sort(&p.ack);
+    samples_sort(&p.first);
     double secs = elapsed / 1e9;
     printf("{\"mode\":\"throughput\",\"label\":\"%s\",\"proto\":\"%s\",\"nodes\":%d,\"posters\":%d,\"followers\":%d,\"rooms\":%d,"
            "\"rate\":%.0f,\"seconds\":%.3f,\"posts\":%lld,\"post_errors\":%lld,\"posts_per_s\":%.1f,"
            "\"deliveries\":%lld,\"deliveries_per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
-           "\"mismatches\":%lld,\"follower_errors\":%lld,\"dead_followers\":%lld,\"lag\":%lld,\"repolls\":%lld,"
+           "\"first_p50_ms\":%.3f,\"first_p99_ms\":%.3f,\"mismatches\":%lld,\"follower_errors\":%lld,\"dead_followers\":%lld,\"lag\":%lld,\"repolls\":%lld,"
            "\"foreign\":%lld,\"ack_p50_ms\":%.3f,\"ack_p99_ms\":%.3f,\"ack_max_ms\":%.3f,"
            "\"tool_cpu_ms\":%.1f,\"server_cpu_ms\":%lld}\n",
            t->label, t->proto == PROTO_CHAT ? "chat" : "nchan", t->nports, p.k, p.m, p.nrooms, o->rate, secs, (long long)posts,
            (long long)post_errors, posts / secs, (long long)p.deliveries, p.deliveries / secs,
            samples_pct_ms(&p.lat, 50), samples_pct_ms(&p.lat, 99), samples_pct_ms(&p.lat, 100),
-           (long long)p.mismatches, (long long)p.errors, (long long)dead, (long long)behind,
+           samples_pct_ms(&p.first, 50), samples_pct_ms(&p.first, 99), (long long)p.mismatches, (long long)p.errors, (long long)dead, (long long)behind,
            (long long)p.repolls, (long long)p.early, samples_pct_ms(&p.ack, 50), samples_pct_ms(&p.ack, 99),
            samples_pct_ms(&p.ack, 100), cpu / 1e6, (long long)ticks * 10);
     char rounds[1024] = "";
@@ -241,8 +247,9 @@ int run_throughput(target_t *t, const opts_t *o)
     fflush(stdout);
     char follow[256] = "";
     if (p.m)
-        snprintf(follow, sizeof follow, "%.0f deliveries/s, p50 %.2f ms, p99 %.2f ms, lag %lld, mismatches %lld, ",
-                 p.deliveries / secs, samples_pct_ms(&p.lat, 50), samples_pct_ms(&p.lat, 99),
+        snprintf(follow, sizeof follow, "%.0f deliveries/s, p50 %.2f ms, p99 %.2f ms (first follower %.2f / %.2f ms), "
+                 "lag %lld, mismatches %lld, ", p.deliveries / secs, samples_pct_ms(&p.lat, 50), samples_pct_ms(&p.lat, 99),
+                 samples_pct_ms(&p.first, 50), samples_pct_ms(&p.first, 99),
                  (long long)behind, (long long)p.mismatches);
     char in_rooms[32] = "";
     if (p.nrooms > 1) snprintf(in_rooms, sizeof in_rooms, " in %d rooms", p.nrooms);
@@ -255,6 +262,6 @@ int run_throughput(target_t *t, const opts_t *o)
     close(p.ep);
     for (int r = 0; r < p.nrounds; r++) free(p.rlat[r].v);
     for (int r = 0; r < p.nrooms; r++) free(p.rooms[r].seen);
-    free(p.c); free(fds); free(idle.id); free(p.rooms); free(p.lat.v); free(p.ack.v); free(p.rlat);
+    free(p.c); free(fds); free(idle.id); free(p.rooms); free(p.lat.v); free(p.ack.v); free(p.first.v); free(p.rlat);
     return 0;
 }
