@@ -80,7 +80,8 @@ public sealed class ExchangeSpecs
         var post = Exchange.ForPost();
         room.Send(new Command.Post(Message.Of((MessageText)MessageText.Parse("m", 1000).RightToSeq().Head), post.Id, Option<IdempotencyKey>.None), post);
         await post.Task.WaitAsync(TimeSpan.FromSeconds(10)); // the poster is answered before the fan-out
-        SpinWait.SpinUntil(() => { lock (answered) return answered.Count == polls.Count; }, TimeSpan.FromSeconds(10));
+        await Wire.UntilAsync(() => { lock (answered) return Task.FromResult(answered.Count); }, count => count == polls.Count,
+            count => $"{count} of {polls.Count} polls answered");
 
         lock (answered) Assert.Equal(polls.Select(p => p.Id.Value), answered);
     }
